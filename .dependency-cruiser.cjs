@@ -1,0 +1,32 @@
+// Module boundaries from DESIGN.md ("Modules and the direction of imports"), enforced in `npm run lint`.
+/** @type {import('dependency-cruiser').IConfiguration} */
+const only = (from, allowed) => ({
+  name: `${from}-imports-only-${allowed.join('-') || 'nothing'}`,
+  severity: 'error',
+  comment: `src/${from} may import only ${allowed.length ? allowed.map((m) => 'src/' + m).join(', ') : 'nothing outside itself'}`,
+  from: { path: `^src/${from}/` },
+  to: { pathNot: [`^src/${from}/`, ...allowed.map((m) => `^src/${m}/`)] },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    only('core', []),
+    only('raft', ['core']),
+    only('log', ['core']),
+    only('metadata', ['core']),
+    only('multiraft', ['core', 'raft']),
+    {
+      name: 'src-never-imports-tests',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|scripts)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * The error catalog (fastify's lib/errors.js is the model). Every error a client can see has a stable
+ * code, a message template, the gRPC status it maps to, and whether it is *definite* (the operation
+ * surely did not happen, so a retry is safe) or *indefinite* (it may have happened). Clients retry
+ * only what is safe; the chaos checker classifies outcomes as ok / fail / unknown from this flag.
+ */
+
+/** gRPC status codes (grpc/doc/statuscodes.md), kept here so core depends on nothing. */
+export const GrpcStatus = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+} as const;
+export type GrpcStatusCode = (typeof GrpcStatus)[keyof typeof GrpcStatus];
+
+interface ErrorSpec {
+  readonly template: string;
+  readonly grpcStatus: GrpcStatusCode;
+  readonly definite: boolean;
+}
+
+function spec(template: string, grpcStatus: GrpcStatusCode, definite: boolean): ErrorSpec {
+  return { template, grpcStatus, definite };
+}
+
+export const ErrorCatalog = {
+  RUNNEL_ERR_NOT_LEADER: spec('node %s is not the leader of %s', GrpcStatus.FAILED_PRECONDITION, true),
+  RUNNEL_ERR_PROPOSAL_DROPPED: spec('proposal dropped: %s', GrpcStatus.UNAVAILABLE, true),
+  RUNNEL_ERR_UNKNOWN_TOPIC: spec('unknown topic %s', GrpcStatus.NOT_FOUND, true),
+  RUNNEL_ERR_INVALID_CONFIG: spec('invalid config: %s', GrpcStatus.INVALID_ARGUMENT, true),
+  RUNNEL_ERR_INVALID_REQUEST: spec('invalid request: %s', GrpcStatus.INVALID_ARGUMENT, true),
+  RUNNEL_ERR_RECORD_TOO_LARGE: spec('record batch of %s bytes exceeds the limit of %s bytes', GrpcStatus.INVALID_ARGUMENT, true),
+  RUNNEL_ERR_TIMEOUT: spec('timed out after %s ms; the write may or may not have happened', GrpcStatus.DEADLINE_EXCEEDED, false),
+  RUNNEL_ERR_CORRUPT: spec('corrupt data: %s', GrpcStatus.DATA_LOSS, true),
+  RUNNEL_ERR_INTERNAL: spec('internal error: %s', GrpcStatus.INTERNAL, false),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ErrorCatalog;
+
+export class RunnelError extends Error {
+  override readonly name = 'RunnelError';
+  readonly grpcStatus: GrpcStatusCode;
+  readonly definite: boolean;
+
+  constructor(
+    readonly code: ErrorCode,
+    args: readonly (string | number)[],
+    readonly details: Record<string, unknown> = {},
+  ) {
+    const s = ErrorCatalog[code];
+    let i = 0;
+    super(s.template.replace(/%s/g, () => String(args[i++] ?? '')));
+    this.grpcStatus = s.grpcStatus;
+    this.definite = s.definite;
+  }
+}

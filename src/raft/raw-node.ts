@@ -1,0 +1,169 @@
+import { assert, type Index, type NodeId } from '../core/index.js';
+import type { RaftConfigInput } from './config.js';
+import { Raft } from './raft.js';
+import type { Progress } from './progress.js';
+import {
+  EntryType,
+  StateType,
+  type ConfChange,
+  type ConfState,
+  type HardState,
+  type Message,
+  type Ready,
+  type SoftState,
+} from './types.js';
+
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly hardState: HardState;
+  readonly softState: SoftState;
+  readonly applied: Index;
+  readonly lastIndex: Index;
+  readonly confState: ConfState;
+  /** Leader only: each member's acknowledged index. */
+  readonly matches: ReadonlyMap<NodeId, Index>;
+}
+
+/**
+ * The host's handle on one Raft group (etcd's rawnode.go): feed it ticks and messages, take a Ready,
+ * persist/send/apply it in the order written on the Ready type, then advance().
+ */
+export class RawNode {
+  readonly raft: Raft;
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  private readyOutstanding = false;
+
+  constructor(config: RaftConfigInput) {
+    this.raft = new Raft(config);
+    this.prevSoft = this.softState();
+    this.prevHard = this.hardState();
+  }
+
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** A message from the network; `m.to` must be this node. */
+  step(m: Message): void {
+    assert(m.to === this.raft.id, () => `message for ${m.to} delivered to ${this.raft.id}`);
+    this.raft.step(m);
+  }
+
+  /** Propose application data; returns the entry's index. Throws ProposalDroppedError. */
+  propose(data: Uint8Array): Index {
+    return this.raft.propose([{ type: EntryType.Normal, data }]);
+  }
+
+  /** Propose several entries at once (one message, one fsync); returns the last index. */
+  proposeBatch(data: readonly Uint8Array[]): Index {
+    return this.raft.propose(data.map((d) => ({ type: EntryType.Normal, data: d })));
+  }
+
+  proposeConfChange(change: ConfChange): Index {
+    return this.raft.proposeConfChange(change);
+  }
+
+  transferLeader(transferee: NodeId): boolean {
+    return this.raft.transferLeader(transferee);
+  }
+
+  reportSnapshot(to: NodeId, failed: boolean): void {
+    this.raft.reportSnapshot(to, failed);
+  }
+
+  reportUnreachable(to: NodeId): void {
+    this.raft.reportUnreachable(to);
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    return (
+      r.msgs.length > 0 ||
+      r.log.unstable.entries.length > 0 ||
+      r.log.unstable.snapshot !== undefined ||
+      r.log.hasNextCommittedEntries() ||
+      !sameSoft(this.softState(), this.prevSoft) ||
+      !sameHard(this.hardState(), this.prevHard)
+    );
+  }
+
+  ready(): Ready {
+    assert(!this.readyOutstanding, 'ready() called again before advance()');
+    const r = this.raft;
+    const soft = this.softState();
+    const hard = this.hardState();
+    const entries = r.log.unstable.entries.slice();
+    const snapshot = r.log.unstable.snapshot;
+    const hardChanged = !sameHard(hard, this.prevHard);
+    const rd: Ready = {
+      entries,
+      committedEntries: r.log.nextCommittedEntries(r.config.maxCommittedBytesPerReady),
+      messages: r.msgs,
+      mustSync: entries.length > 0 || snapshot !== undefined || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
+      ...(sameSoft(soft, this.prevSoft) ? {} : { softState: soft }),
+      ...(hardChanged ? { hardState: hard } : {}),
+      ...(snapshot ? { snapshot } : {}),
+    };
+    r.msgs = [];
+    this.readyOutstanding = true;
+    return rd;
+  }
+
+  /** The host persisted, sent and applied `rd`. */
+  advance(rd: Ready): void {
+    assert(this.readyOutstanding, 'advance() without an outstanding ready()');
+    this.readyOutstanding = false;
+    const log = this.raft.log;
+    if (rd.softState) this.prevSoft = rd.softState;
+    if (rd.hardState) this.prevHard = rd.hardState;
+    if (rd.snapshot) {
+      log.unstable.stableSnapTo(rd.snapshot.meta.index);
+      log.applied = Math.max(log.applied, rd.snapshot.meta.index);
+    }
+    const lastEntry = rd.entries[rd.entries.length - 1];
+    if (lastEntry) log.stableTo(lastEntry.index, lastEntry.term);
+    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastApplied && lastApplied.index > log.applied) {
+      log.appliedTo(lastApplied.index);
+      this.raft.reduceUncommittedBytes(rd.committedEntries);
+    }
+    this.raft.membership.compactTo(log.applied);
+  }
+
+  /** Membership as of log index i (>= the last applied index): what a snapshot at i must record. */
+  confStateAt(i: Index): ConfState {
+    return this.raft.membership.at(i);
+  }
+
+  status(): RaftStatus {
+    const r = this.raft;
+    const matches = new Map<NodeId, Index>();
+    if (r.state === StateType.Leader) r.progress.forEach((p: Progress, id) => matches.set(id, p.match));
+    return {
+      id: r.id,
+      hardState: this.hardState(),
+      softState: this.softState(),
+      applied: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      confState: r.membership.current(),
+      matches,
+    };
+  }
+
+  private softState(): SoftState {
+    return { lead: this.raft.lead, state: this.raft.state };
+  }
+
+  private hardState(): HardState {
+    return { term: this.raft.term, vote: this.raft.vote, commit: this.raft.log.committed };
+  }
+}
+
+function sameSoft(a: SoftState, b: SoftState): boolean {
+  return a.lead === b.lead && a.state === b.state;
+}
+
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
