@@ -1,0 +1,128 @@
+/**
+ * Mutation check for the simulator: copy the repo, break one Raft safety rule on purpose, run the
+ * simulator over the CI seed budget, and require that it FAILS. A mutant that survives means the
+ * simulator cannot see that kind of bug.
+ *
+ *   npm run mutants                       # every mutant, 1,000 seeds each
+ *   npm run mutants -- --seeds 300 double-vote figure-8-commit-by-count
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+interface Edit {
+  readonly file: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+interface Mutant {
+  readonly name: string;
+  readonly breaks: string;
+  readonly edits: readonly Edit[];
+}
+
+const MUTANTS: readonly Mutant[] = [
+  {
+    name: 'double-vote',
+    breaks: 'a node grants its vote to a second candidate in the same term',
+    edits: [{ file: 'src/raft/raft.ts', from: 'this.vote === m.from ||', to: 'true ||' }],
+  },
+  {
+    name: 'count-vote-twice',
+    breaks: 'a candidate counts every granted answer, so a duplicated message counts twice',
+    edits: [
+      {
+        file: 'src/raft/raft.ts',
+        from: 'if (!this.votes.has(m.from)) this.votes.set(m.from, !m.reject);',
+        to: 'this.votes.set(this.votes.size * 1000 + m.from, !m.reject);',
+      },
+      {
+        file: 'src/raft/quorum.ts',
+        from: 'for (const id of voters) {\n    const v = votes.get(id);',
+        to: 'for (const v of votes.values()) {',
+      },
+    ],
+  },
+  {
+    name: 'figure-8-commit-by-count',
+    breaks: 'a leader commits an entry of an earlier term because a majority holds it (Raft §5.4.2)',
+    edits: [{ file: 'src/raft/raft-log.ts', from: 'this.termOrUndefined(maxIndex) === term', to: 'this.termOrUndefined(maxIndex) !== undefined' }],
+  },
+  {
+    name: 'vote-for-stale-log',
+    breaks: 'a node votes for a candidate whose log is behind its own (Raft §5.4.1)',
+    edits: [{ file: 'src/raft/raft-log.ts', from: 'return term > myTerm || (term === myTerm && lastIndex >= this.lastIndex());', to: 'return term >= 0 || myTerm < 0;' }],
+  },
+  {
+    name: 'minority-commit',
+    breaks: 'the commit quorum is a minority (n/2 rounded down)',
+    edits: [{ file: 'src/raft/quorum.ts', from: 'return Math.floor(voterCount / 2) + 1;', to: 'return Math.max(1, Math.floor(voterCount / 2));' }],
+  },
+  {
+    name: 'follower-commits-unmatched',
+    breaks: "a follower takes the leader's commit index beyond what it verified matches the leader",
+    edits: [{ file: 'src/raft/raft-log.ts', from: 'this.commitTo(Math.min(committed, lastNew));', to: 'this.commitTo(Math.min(committed, this.lastIndex()));' }],
+  },
+  {
+    name: 'two-pending-conf-changes',
+    breaks: 'a leader appends a membership change while another is uncommitted',
+    edits: [{ file: 'src/raft/raft.ts', from: 'if (this.membership.lastChangeIndex() > this.log.committed) {', to: 'if (false) {' }],
+  },
+];
+
+function parseArgs(argv: readonly string[]): { seeds: number; only: Set<string> } {
+  let seeds = 1000;
+  const only = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--seeds') seeds = Number(argv[++i]);
+    else only.add(argv[i]!);
+  }
+  return { seeds, only };
+}
+
+function applyEdits(dir: string, edits: readonly Edit[]): void {
+  for (const e of edits) {
+    const path = join(dir, e.file);
+    const text = readFileSync(path, 'utf8');
+    if (!text.includes(e.from)) throw new Error(`mutant no longer applies: ${e.file} lacks ${JSON.stringify(e.from)}`);
+    writeFileSync(path, text.replace(e.from, e.to));
+  }
+}
+
+function runMutant(root: string, m: Mutant, seeds: number): { caught: boolean; line: string; seconds: number } {
+  const dir = mkdtempSync(join(tmpdir(), `runnel-mutant-${m.name}-`));
+  try {
+    for (const part of ['src', 'test', 'package.json', 'tsconfig.json']) cpSync(join(root, part), join(dir, part), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    applyEdits(dir, m.edits);
+    const started = Date.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/sim/main.ts', '--seeds', String(seeds)], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 10 * 60_000,
+    });
+    const out = `${r.stdout}\n${r.stderr}`;
+    const line = out.split('\n').find((l) => /violat|fail|FAIL|Error/.test(l))?.trim() ?? out.trim().split('\n').pop() ?? '';
+    return { caught: r.status !== 0, line, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function main(): void {
+  const root = resolve(import.meta.dirname, '..');
+  const { seeds, only } = parseArgs(process.argv.slice(2));
+  const chosen = MUTANTS.filter((m) => only.size === 0 || only.has(m.name));
+  let survivors = 0;
+  for (const m of chosen) {
+    const r = runMutant(root, m, seeds);
+    if (!r.caught) survivors++;
+    process.stdout.write(`${r.caught ? 'caught  ' : 'SURVIVED'} ${m.name.padEnd(28)} ${r.seconds.toFixed(1)}s  (${m.breaks})\n         ${r.line.slice(0, 200)}\n`);
+  }
+  process.stdout.write(`${chosen.length - survivors} of ${chosen.length} mutants caught with ${seeds} seeds each\n`);
+  process.exitCode = survivors === 0 ? 0 : 1;
+}
+
+main();
