@@ -110,8 +110,8 @@ export class Raft {
 
   proposeConfChange(change: ConfChange): Index {
     this.checkCanPropose();
-    this.checkConfChangeAllowed(change);
     const confState = applyChange(this.membership.current(), change);
+    this.checkConfChangeAllowed(change);
     return this.appendEntries([{ type: EntryType.ConfChange, data: encodeConfChange({ change, confState }) }]);
   }
 
@@ -232,10 +232,15 @@ export class Raft {
     this.syncProgress();
   }
 
-  /** Make `progress` hold exactly the current members. */
+  /**
+   * Make `progress` hold the current members, plus members removed by a change that has not committed
+   * yet: they keep receiving the log until the change commits, so a removed voter learns of its
+   * removal and stops campaigning (dissertation §4.2.3). Only current voters count for commit.
+   */
   private syncProgress(): void {
     const cs = this.membership.current();
-    const members = new Set([...cs.voters, ...cs.learners]);
+    const committedCs = this.membership.at(this.log.committed);
+    const members = new Set([...cs.voters, ...cs.learners, ...committedCs.voters, ...committedCs.learners]);
     for (const id of this.progress.keys()) if (!members.has(id)) this.progress.delete(id);
     const last = this.log.lastIndex();
     for (const id of members) {
@@ -442,8 +447,9 @@ export class Raft {
     else if (pr.state === ProgressState.Replicate) pr.inflights.freeLE(m.index);
 
     if (this.maybeCommit()) {
-      this.bcastAppend();
+      // maybeCommit may have stepped us down (our own removal committed); a follower sends nothing.
       if (this.state !== StateType.Leader) return;
+      this.bcastAppend();
     } else if (wasPaused) {
       this.sendAppend(m.from);
     }
@@ -547,7 +553,10 @@ export class Raft {
     const voters = this.membership.current().voters;
     const index = committedIndex(voters, (id) => this.progress.get(id)?.match ?? 0);
     if (!this.log.maybeCommit(index, this.term)) return false;
-    if (!Membership.isVoter(this.membership.current(), this.id) && this.log.committed >= this.membership.lastChangeIndex()) {
+    const cs = this.membership.current();
+    const removedStillTracked = this.progress.size > cs.voters.length + cs.learners.length;
+    if (removedStillTracked && this.log.committed >= this.membership.lastChangeIndex()) this.syncProgress();
+    if (!Membership.isVoter(cs, this.id) && this.log.committed >= this.membership.lastChangeIndex()) {
       // Our own removal is committed (dissertation §4.2.2): tell followers, then step down.
       this.bcastAppend();
       this.logger.info({ term: this.term }, 'raft: removed from the group; stepping down');
