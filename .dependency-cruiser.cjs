@@ -18,6 +18,8 @@ module.exports = {
     only('log', ['core'], true),
     only('metadata', ['core'], true),
     only('multiraft', ['core', 'raft']),
+    // storage implements multiraft's GroupStorage and the partition log's PartitionStore (LevelDB, CRC32C).
+    only('storage', ['core', 'raft', 'multiraft', 'log'], true),
     {
       name: 'src-never-imports-tests',
       severity: 'error',
