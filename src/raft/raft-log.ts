@@ -1,5 +1,5 @@
 import { assert, type Index, type Term } from '../core/index.js';
-import { CompactedError, UnavailableError } from './errors.js';
+import { CompactedError, TemporarilyUnavailableError, UnavailableError } from './errors.js';
 import { limitBytes, type Storage } from './storage.js';
 import type { Entry, Snapshot } from './types.js';
 import { Unstable } from './unstable.js';
@@ -12,6 +12,8 @@ export class RaftLog {
   readonly unstable: Unstable;
   committed: Index;
   applied: Index;
+  /** Applying is paused until storage loads cold committed entries (see nextCommittedEntries). */
+  private waitingForLoad = false;
 
   constructor(readonly storage: Storage, applied: Index = 0) {
     const first = storage.firstIndex();
@@ -134,13 +136,29 @@ export class RaftLog {
   }
 
   hasNextCommittedEntries(): boolean {
-    return this.committed > Math.max(this.applied, this.firstIndex() - 1);
+    return !this.waitingForLoad && this.committed > Math.max(this.applied, this.firstIndex() - 1);
   }
 
+  /**
+   * Committed entries not yet handed out for applying. If storage must load them from disk first
+   * (TemporarilyUnavailableError), returns none and reports nothing to apply until the host calls
+   * entriesLoaded(), so a host loop never spins on an empty Ready.
+   */
   nextCommittedEntries(maxBytes: number): Entry[] {
     const lo = Math.max(this.applied + 1, this.firstIndex());
-    if (this.committed < lo) return [];
-    return this.slice(lo, this.committed + 1, maxBytes);
+    if (this.committed < lo || this.waitingForLoad) return [];
+    try {
+      return this.slice(lo, this.committed + 1, maxBytes);
+    } catch (e) {
+      if (!(e instanceof TemporarilyUnavailableError)) throw e;
+      this.waitingForLoad = true;
+      return [];
+    }
+  }
+
+  /** Storage finished a background load: committed entries may be readable now. */
+  entriesLoaded(): void {
+    this.waitingForLoad = false;
   }
 
   /** Entries from `lo` to the end, within maxBytes; throws CompactedError if lo was compacted. */

@@ -76,6 +76,14 @@ export class RawNode {
     this.raft.reportUnreachable(to);
   }
 
+  /**
+   * Storage finished loading entries after a read threw TemporarilyUnavailableError: committed
+   * entries can be handed out again. (Replication retries by itself on the next heartbeat answer.)
+   */
+  entriesLoaded(): void {
+    this.raft.log.entriesLoaded();
+  }
+
   hasReady(): boolean {
     const r = this.raft;
     return (
