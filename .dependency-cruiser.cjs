@@ -1,13 +1,16 @@
 // Module boundaries from DESIGN.md ("Modules and the direction of imports"), enforced in `npm run lint`.
 /** @type {import('dependency-cruiser').IConfiguration} */
 // `packages`: may the module also use npm packages (a checksum library, say)? The Raft core may not:
-// it stays free of anything that could do I/O.
-const only = (from, allowed, packages = false) => ({
+// it stays free of anything that could do I/O. `builtins`: may it use Node's own modules (node:fs)?
+const only = (from, allowed, packages = false, builtins = false) => ({
   name: `${from}-imports-only-${allowed.join('-') || 'nothing'}`,
   severity: 'error',
   comment: `src/${from} may import only ${allowed.length ? allowed.map((m) => 'src/' + m).join(', ') : 'nothing outside itself'}`,
   from: { path: `^src/${from}/` },
-  to: { pathNot: [`^src/${from}/`, ...allowed.map((m) => `^src/${m}/`), ...(packages ? ['node_modules'] : [])] },
+  to: {
+    pathNot: [`^src/${from}/`, ...allowed.map((m) => `^src/${m}/`), ...(packages ? ['node_modules'] : [])],
+    ...(builtins ? { dependencyTypesNot: ['core'] } : {}),
+  },
 });
 
 module.exports = {
@@ -20,6 +23,12 @@ module.exports = {
     only('multiraft', ['core', 'raft']),
     // storage implements multiraft's GroupStorage and the partition log's PartitionStore (LevelDB, CRC32C).
     only('storage', ['core', 'raft', 'multiraft', 'log'], true),
+    // transport implements multiraft's Transport over grpc-js.
+    only('transport', ['core', 'raft', 'multiraft'], true),
+    // config reads server.properties (node:fs) and validates it (zod); it knows no other module.
+    only('config', ['core'], true, true),
+    // api: thin gRPC services over the broker; loads proto/ at run time (node:fs, grpc-js, protobufjs).
+    only('api', ['core', 'broker'], true, true),
     {
       name: 'src-never-imports-tests',
       severity: 'error',

@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  // src/api/generated: TypeScript types generated from proto/ (scripts/gen-proto-types.ts); typechecked, not linted.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'src/api/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,7 @@
 /**
- * Mutation check for the simulator: copy the repo, break one Raft safety rule on purpose, run the
- * simulator over the CI seed budget, and require that it FAILS. A mutant that survives means the
- * simulator cannot see that kind of bug.
+ * Mutation check: copy the repo, break one Raft safety rule on purpose, run the simulator over the
+ * CI seed budget and, separately, the scenario and unit tests of the core, and report which of them
+ * FAIL (as they must). Exits non-zero if a mutant survives both.
  *
  *   npm run mutants                       # every mutant, 1,000 seeds each
  *   npm run mutants -- --seeds 300 double-vote figure-8-commit-by-count
@@ -91,21 +91,34 @@ function applyEdits(dir: string, edits: readonly Edit[]): void {
   }
 }
 
-function runMutant(root: string, m: Mutant, seeds: number): { caught: boolean; line: string; seconds: number } {
+interface Verdict {
+  readonly caught: boolean;
+  readonly line: string;
+  readonly seconds: number;
+}
+
+function run(dir: string, args: readonly string[], pattern: RegExp): Verdict {
+  const started = Date.now();
+  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 10 * 60_000, env });
+  const out = `${r.stdout}\n${r.stderr}`;
+  const line = out.split('\n').find((l) => pattern.test(l))?.trim() ?? out.trim().split('\n').pop() ?? '';
+  return { caught: r.status !== 0, line, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Runs the simulator and, separately, the scenario and unit tests of the core against one mutant. */
+function runMutant(root: string, m: Mutant, seeds: number): { sim: Verdict; tests: Verdict } {
   const dir = mkdtempSync(join(tmpdir(), `runnel-mutant-${m.name}-`));
   try {
-    for (const part of ['src', 'test', 'package.json', 'tsconfig.json']) cpSync(join(root, part), join(dir, part), { recursive: true });
+    for (const part of ['src', 'test', 'package.json', 'tsconfig.json', 'vitest.config.ts']) {
+      cpSync(join(root, part), join(dir, part), { recursive: true });
+    }
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
     applyEdits(dir, m.edits);
-    const started = Date.now();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/sim/main.ts', '--seeds', String(seeds)], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 10 * 60_000,
-    });
-    const out = `${r.stdout}\n${r.stderr}`;
-    const line = out.split('\n').find((l) => /violat|fail|FAIL|Error/.test(l))?.trim() ?? out.trim().split('\n').pop() ?? '';
-    return { caught: r.status !== 0, line, seconds: (Date.now() - started) / 1000 };
+    const sim = run(dir, ['--import', 'tsx', 'test/sim/main.ts', '--seeds', String(seeds)], /violat|FAILURE|Error/);
+    const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+    const tests = run(dir, [vitest, 'run', 'test/raft'], /FAIL|Tests /);
+    return { sim, tests };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -115,13 +128,22 @@ function main(): void {
   const root = resolve(import.meta.dirname, '..');
   const { seeds, only } = parseArgs(process.argv.slice(2));
   const chosen = MUTANTS.filter((m) => only.size === 0 || only.has(m.name));
+  let missedBySim = 0;
   let survivors = 0;
   for (const m of chosen) {
-    const r = runMutant(root, m, seeds);
-    if (!r.caught) survivors++;
-    process.stdout.write(`${r.caught ? 'caught  ' : 'SURVIVED'} ${m.name.padEnd(28)} ${r.seconds.toFixed(1)}s  (${m.breaks})\n         ${r.line.slice(0, 200)}\n`);
+    const { sim, tests } = runMutant(root, m, seeds);
+    if (!sim.caught) missedBySim++;
+    if (!sim.caught && !tests.caught) survivors++;
+    const mark = (v: Verdict): string => (v.caught ? 'caught' : 'MISSED');
+    process.stdout.write(
+      `${m.name.padEnd(28)} sim: ${mark(sim)} (${sim.seconds.toFixed(1)}s)  scenario+unit tests: ${mark(tests)}\n` +
+        `    breaks: ${m.breaks}\n    sim: ${sim.line.slice(0, 160)}\n    tests: ${tests.line.slice(0, 160)}\n`,
+    );
   }
-  process.stdout.write(`${chosen.length - survivors} of ${chosen.length} mutants caught with ${seeds} seeds each\n`);
+  process.stdout.write(
+    `${chosen.length - missedBySim} of ${chosen.length} mutants caught by the simulator (${seeds} seeds each); ` +
+      `${chosen.length - survivors} of ${chosen.length} caught by the simulator or the scenario/unit tests\n`,
+  );
   process.exitCode = survivors === 0 ? 0 : 1;
 }
 

@@ -40,6 +40,18 @@ export const ErrorCatalog = {
   RUNNEL_ERR_NOT_LEADER: spec('node %s is not the leader of %s', GrpcStatus.FAILED_PRECONDITION, true),
   RUNNEL_ERR_PROPOSAL_DROPPED: spec('proposal dropped: %s', GrpcStatus.UNAVAILABLE, true),
   RUNNEL_ERR_UNKNOWN_TOPIC: spec('unknown topic %s', GrpcStatus.NOT_FOUND, true),
+  // Metadata (src/metadata): request validation and records the metadata image rejects on apply.
+  RUNNEL_ERR_TOPIC_ALREADY_EXISTS: spec('topic %s already exists', GrpcStatus.ALREADY_EXISTS, true),
+  RUNNEL_ERR_INVALID_TOPIC: spec('invalid topic name "%s": %s', GrpcStatus.INVALID_ARGUMENT, true),
+  RUNNEL_ERR_INVALID_PARTITIONS: spec('invalid number of partitions: %s', GrpcStatus.INVALID_ARGUMENT, true),
+  RUNNEL_ERR_INVALID_REPLICATION_FACTOR: spec('invalid replication factor: %s', GrpcStatus.INVALID_ARGUMENT, true),
+  RUNNEL_ERR_INVALID_REPLICA_ASSIGNMENT: spec('invalid replica assignment: %s', GrpcStatus.INVALID_ARGUMENT, true),
+  RUNNEL_ERR_UNKNOWN_PARTITION: spec('unknown partition %s', GrpcStatus.NOT_FOUND, true),
+  RUNNEL_ERR_UNKNOWN_NODE: spec('unknown node %s', GrpcStatus.NOT_FOUND, true),
+  RUNNEL_ERR_STALE_NODE_INCARNATION: spec('node %s incarnation %s is not its current registration', GrpcStatus.FAILED_PRECONDITION, true),
+  RUNNEL_ERR_DUPLICATE_NODE_REGISTRATION: spec('node %s is registered to a live process (incarnation %s); retry once its session expires', GrpcStatus.FAILED_PRECONDITION, true),
+  RUNNEL_ERR_REASSIGNMENT_IN_PROGRESS: spec('a reassignment of partition %s is already in progress', GrpcStatus.FAILED_PRECONDITION, true),
+  RUNNEL_ERR_NO_REASSIGNMENT_IN_PROGRESS: spec('no reassignment of partition %s is in progress', GrpcStatus.FAILED_PRECONDITION, true),
   RUNNEL_ERR_INVALID_CONFIG: spec('invalid config: %s', GrpcStatus.INVALID_ARGUMENT, true),
   RUNNEL_ERR_INVALID_REQUEST: spec('invalid request: %s', GrpcStatus.INVALID_ARGUMENT, true),
   RUNNEL_ERR_RECORD_TOO_LARGE: spec('record batch of %s bytes exceeds the limit of %s bytes', GrpcStatus.INVALID_ARGUMENT, true),
@@ -47,6 +59,11 @@ export const ErrorCatalog = {
   RUNNEL_ERR_OFFSET_OUT_OF_RANGE: spec('offset %s is outside the available range [%s, %s] of %s', GrpcStatus.OUT_OF_RANGE, true),
   RUNNEL_ERR_CORRUPT: spec('corrupt data: %s', GrpcStatus.DATA_LOSS, true),
   RUNNEL_ERR_INTERNAL: spec('internal error: %s', GrpcStatus.INTERNAL, false),
+  // A leader's pending write whose fate it can no longer observe (it stepped down, the group was
+  // removed, the node is closing): the entry may still commit under the next leader.
+  RUNNEL_ERR_LEADERSHIP_LOST: spec('node %s stopped leading %s (%s); the write may or may not have happened', GrpcStatus.UNAVAILABLE, false),
+  // Another entry was committed at the index a proposal was appended at: it can never commit.
+  RUNNEL_ERR_PROPOSAL_SUPERSEDED: spec('proposal at index %s (term %s) of %s was superseded by an entry of term %s', GrpcStatus.ABORTED, true),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCatalog;

@@ -87,6 +87,15 @@ describe('RaftLog.maybeAppend (the follower side of AppendEntries)', () => {
     expect(ids(log.allEntries())).toEqual(['1/1', '2/2', '3/3', '4/4']);
   });
 
+  it('never commits entries beyond those the append verified, even if it holds more', () => {
+    // The entries after index 2 may be a stale tail from an older term that the leader will
+    // overwrite; only what the leader's append proved to match may take the leader's commit index.
+    const log = logOf([1, 2, 3, 3]);
+    const r = log.maybeAppend(1, 1, 4, entries(2, [2]));
+    expect(r?.lastNew).toBe(2);
+    expect(log.committed).toBe(2);
+  });
+
   it('does not truncate for a stale append whose entries it already holds', () => {
     const log = logOf([1, 2, 3, 3]);
     const r = log.maybeAppend(1, 1, 2, entries(2, [2]));
