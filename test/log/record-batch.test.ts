@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RunnelError } from '../../src/core/index.js';
 import {
   batchBytesMax,
   batchRecordsMax,
@@ -21,17 +20,8 @@ import {
 import { writeCrc } from '../../src/log/batch-header.js';
 import { ByteReader, varintBytes, writeVarint } from '../../src/log/varint.js';
 import { batchInputArb } from './arbitraries.js';
+import { expectThrowsCode as expectError } from '../support/expect-runnel-error.js';
 
-function expectError(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RunnelError);
-    expect((err as RunnelError).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 function expectRoundTrip(input: BatchInput, data: Uint8Array, baseOffset: number): void {
   const batch = decodeBatch(data);

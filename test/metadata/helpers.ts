@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { RunnelError, type Index, type NodeId } from '../../src/core/index.js';
+import { type Index, type NodeId } from '../../src/core/index.js';
 import {
   type ApplyOutcome,
   type MetadataImage,
@@ -69,16 +69,6 @@ export function expectRejected(outcome: ApplyOutcome, code: string): void {
   if (outcome.status === 'rejected') expect(outcome.code).toBe(code);
 }
 
-export function expectThrowsCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RunnelError);
-    expect((err as RunnelError).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 export function expectSound(image: MetadataImage): void {
   expect(imageProblem(image)).toBeUndefined();
@@ -275,3 +265,5 @@ export function replay(image: MetadataImage, log: readonly LogEntry[]): Metadata
   for (const e of log) image = applyRecord(image, e.record, e.index).image;
   return image;
 }
+
+export { expectThrowsCode } from '../support/expect-runnel-error.js';
