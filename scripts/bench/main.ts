@@ -2,9 +2,11 @@
  * Benchmarks: `npm run bench -- <name> [options]`.
  *
  *   npm run bench -- storage [--groups 8] [--seconds 5] [--record-bytes 100] [--batch-records 1000] [--no-fsync]
+ *   npm run bench -- multiraft [--groups 21] [--seconds 5] [--concurrency 1000] [--value-bytes 100] [--wait committed|persisted] [--no-fsync]
  */
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   storage: () => import('./storage.js'),
+  multiraft: () => import('./multiraft.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -32,9 +32,13 @@ export type PeerFrame =
  * reported unreachable — Raft retransmits.
  */
 export interface Transport {
-  /** Queue a frame for `to`; returns false if it was dropped (queue full or peer unknown). */
+  /**
+   * Queue a frame for `to`; returns false if it was dropped (queue full, peer unknown or not
+   * connected, frame too large). The caller then reports the groups concerned unreachable.
+   */
   send(to: NodeId, frame: PeerFrame): boolean;
   onFrame(handler: (from: NodeId, frame: PeerFrame) => void): void;
+  /** The stream to `peer` closed; frames still queued for it were lost. */
   onUnreachable(handler: (peer: NodeId) => void): void;
   /** Learn or update a peer's address (from controller.quorum.voters or the metadata image). */
   setPeerAddress(peer: NodeId, address: string): void;

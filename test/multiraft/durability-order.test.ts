@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GroupId } from '../../src/core/index.js';
+import type { GroupStorage, OpenGroupOptions, StorageEngine } from '../../src/multiraft/index.js';
+import type { LevelDbEngine } from '../../src/storage/index.js';
+import { waitFor } from '../transport/helpers.js';
+import { TestCluster } from './cluster.js';
+
+/** The real engine, whose flush() promises can be held back (a slow disk). */
+class SlowDiskEngine implements StorageEngine {
+  private gate: Promise<void> | undefined;
+  private open = (): void => {};
+  heldFlushes = 0;
+
+  constructor(private readonly inner: LevelDbEngine) {}
+
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+
+  release(): void {
+    this.gate = undefined;
+    this.open();
+  }
+
+  openGroup(groupId: GroupId, options?: OpenGroupOptions): Promise<GroupStorage> {
+    return this.inner.openGroup(groupId, options);
+  }
+
+  removeGroup(groupId: GroupId): void {
+    this.inner.removeGroup(groupId);
+  }
+
+  async flush(): Promise<void> {
+    const gate = this.gate;
+    const done = this.inner.flush();
+    if (gate) {
+      this.heldFlushes++;
+      await gate;
+    }
+    await done;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+let cluster: TestCluster | undefined;
+
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+describe('Ready pass durability ordering', () => {
+  it('sends nothing and acknowledges nothing while the flush of its Ready is pending', async () => {
+    const engines = new Map<number, SlowDiskEngine>();
+    cluster = new TestCluster({
+      groups: [9],
+      tickMs: 50,
+      wrapEngine: (e, id) => {
+        const slow = new SlowDiskEngine(e);
+        engines.set(id, slow);
+        return slow;
+      },
+    });
+    const c = cluster;
+    await c.start();
+    await c.waitForLeaders(10_000);
+    await c.propose(9, 'warm-up', 'committed');
+    const leader = c.leaderNode(9)!;
+    const disk = engines.get(leader.id)!;
+
+    disk.hold();
+    let resolved = false;
+    const p = leader.mr.propose(9, Buffer.from('held'), { waitFor: 'persisted' }).then((r) => {
+      resolved = true;
+      return r;
+    });
+    await waitFor(() => disk.heldFlushes > 0, 5_000, 'a pass waiting on its flush');
+    const peers = c.nodes.filter((n) => n !== leader).map((n) => n.id);
+    const sentBefore = peers.map((id) => leader.transport.peerStats(id)!.framesSent);
+    await new Promise((r) => setTimeout(r, 250)); // five ticks: heartbeats and the append are due
+    expect(peers.map((id) => leader.transport.peerStats(id)!.framesSent)).toEqual(sentBefore);
+    expect(resolved).toBe(false);
+
+    disk.release();
+    const r = await p;
+    expect(r.index).toBeGreaterThan(0);
+    await waitFor(() => peers.every((id) => leader.transport.peerStats(id)!.framesSent > sentBefore[peers.indexOf(id)]!), 5_000, 'sends resuming');
+    await waitFor(() => c.nodes.every((n) => n.sms.get(9)!.lastIndex >= r.index), 5_000, 'the held entry committed everywhere');
+    for (const n of c.nodes) expect(n.sms.get(9)!.applied).toEqual(['warm-up', 'held']);
+  });
+});
