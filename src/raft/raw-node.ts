@@ -136,10 +136,13 @@ export class RawNode {
       log.appliedTo(lastApplied.index);
       this.raft.reduceUncommittedBytes(rd.committedEntries);
     }
-    this.raft.membership.compactTo(log.applied);
+    // Keep membership history back to the storage's snapshot, so a snapshot can be taken at any
+    // retained index (partition retention cuts below the applied index). The history holds one item
+    // per ConfChange entry, so this stays small.
+    this.raft.membership.compactTo(log.firstIndex() - 1);
   }
 
-  /** Membership as of log index i (>= the last applied index): what a snapshot at i must record. */
+  /** Membership as of log index i (>= the storage's snapshot index): what a snapshot at i must record. */
   confStateAt(i: Index): ConfState {
     return this.raft.membership.at(i);
   }
