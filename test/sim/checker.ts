@@ -151,7 +151,7 @@ export class SafetyChecker {
       const stored = st.entries(st.firstIndex(), st.lastIndex() + 1, Infinity);
       this.checkWholeLog(n, stored, st.term(st.firstIndex() - 1), st.getHardState().commit, 'stored');
       const log = n.node.raft.log;
-      this.checkWholeLog(n, log.allEntries(), log.term(log.firstIndex() - 1), log.committed, 'in-memory');
+      this.checkWholeLog(n, n.oracleRead(() => log.allEntries()), log.term(log.firstIndex() - 1), log.committed, 'in-memory');
     }
   }
 
@@ -197,7 +197,7 @@ export class SafetyChecker {
     const snapIndex = log.firstIndex() - 1;
     const lo = view.seenCommit + 1;
     if (lo <= snapIndex && snapIndex <= c) this.checkCommitted(n, snapIndex, log.term(snapIndex), UNKNOWN_FP, 'committed');
-    for (const e of log.slice(Math.max(lo, snapIndex + 1), c + 1, Infinity)) {
+    for (const e of n.oracleRead(() => log.slice(Math.max(lo, snapIndex + 1), c + 1, Infinity))) {
       this.checkCommitted(n, e.index, e.term, entryFingerprint(e), 'committed', e.type);
     }
     view.seenCommit = c;

@@ -5,7 +5,7 @@
  * advance. Taking a Ready and finishing its fsync are separate events, so a node keeps stepping while
  * an fsync is in flight and a crash in between loses the unpersisted Ready.
  */
-import type { Index, NodeId, SeededRng } from '../../src/core/index.js';
+import type { Index, NodeId, Rng, SeededRng } from '../../src/core/index.js';
 import {
   decodeConfChange,
   EntryType,
@@ -19,6 +19,7 @@ import {
   type Ready,
 } from '../../src/raft/index.js';
 import type { SafetyChecker } from './checker.js';
+import { ColdStorage, type ColdStorageDeps } from './cold-storage.js';
 import { Network, type LossCause } from './network.js';
 import type { SimParams } from './params.js';
 import type { Scheduler } from './scheduler.js';
@@ -39,6 +40,8 @@ export interface ClusterDeps {
   readonly trace: Trace;
   readonly checker: SafetyChecker;
   readonly snapshotter: Snapshotter;
+  /** The cold-read model's own stream, so that seeds without cold reads run as they did before it. */
+  readonly coldRng: Rng;
 }
 
 export class Cluster {
@@ -51,6 +54,7 @@ export class Cluster {
   /** Fault-phase behaviour of the hosts themselves (slow fsyncs); off once healed. */
   private faultsOn = true;
   private readonly raftConfig: NodeRaftConfig;
+  private readonly coldDeps: ColdStorageDeps;
   private readonly seenConfIndexes = new Set<Index>();
   private nextId: NodeId = 1;
 
@@ -68,6 +72,7 @@ export class Cluster {
       preVote: p.preVote,
       checkQuorum: p.checkQuorum,
     };
+    this.coldDeps = { rng: deps.coldRng, params: p.cold, scheduler: deps.scheduler, stats: deps.stats, trace: deps.trace };
     this.network = new Network(deps.rng.fork(), deps.scheduler, p.network, deps.stats, deps.trace, {
       deliver: (m) => this.deliver(m),
       lost: (m, cause) => this.lost(m, cause),
@@ -162,9 +167,27 @@ export class Cluster {
   // ---- events ------------------------------------------------------------------------------
 
   private start(n: SimNode): void {
-    n.boot(this.raftConfig, this.deps.rng.fork());
+    n.boot(this.raftConfig, this.deps.rng.fork(), this.coldStorage(n));
     this.afterInput(n);
     this.scheduleTick(n, n.incarnation, this.deps.rng.int(1, n.tickPeriodMs + 1));
+  }
+
+  /** In seeds with cold reads, what this life of n reads through (a crash closes it). */
+  private coldStorage(n: SimNode): ColdStorage | undefined {
+    if (!this.deps.params.cold.enabled) return undefined;
+    const life = n.incarnation;
+    return new ColdStorage(n.storage, n.id, this.coldDeps, (finish) => this.entriesLoaded(n, life, finish));
+  }
+
+  /**
+   * A background load finished (production: its promise resolved, so it runs only while the process
+   * runs): make the entries readable, tell the core, and take the Ready that may now have work.
+   */
+  private entriesLoaded(n: SimNode, life: number, finish: () => void): void {
+    if (n.incarnation !== life || this.deferIfPaused(n, () => this.entriesLoaded(n, life, finish))) return;
+    finish();
+    n.node.entriesLoaded();
+    this.afterInput(n);
   }
 
   private scheduleTick(n: SimNode, life: number, delayMs: number): void {

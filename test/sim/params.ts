@@ -64,6 +64,37 @@ export interface SimParams {
   readonly snapshotEveryEntries: number;
   /** Entries kept in the log below a new snapshot (0 forces snapshot installs on laggards). */
   readonly snapshotKeepEntriesMax: number;
+  /** Storage that serves only a tail of the log from memory (cold-storage.ts). */
+  readonly cold: ColdStorageParams;
+}
+
+/**
+ * The production storage's read path (src/storage/group-store.ts): entries are served from a tail
+ * cache; a read below it throws TemporarilyUnavailableError and starts one background load into a
+ * small window, and the host then calls entriesLoaded(). Off in most seeds.
+ */
+export interface ColdStorageParams {
+  readonly enabled: boolean;
+  /**
+   * Entries the tail cache holds besides those it never drops (the last one, and everything above
+   * the persisted commit index, as in production).
+   */
+  readonly tailEntries: number;
+  /** Entries one background load brings in (at most; it stops at the tail cache). */
+  readonly loadEntriesMax: number;
+  /** A background load takes 1..loadDelayMaxMs. */
+  readonly loadDelayMaxMs: number;
+  /** Loaded windows kept at once; a newer load pushes out the oldest. */
+  readonly loadedWindowsMax: number;
+  /**
+   * How long a loaded window stays readable. Production keeps its window until the next load
+   * replaces it; here it also expires, but only after longer than the wait for the retry (a
+   * heartbeat round trip, under 100ms after the heal), or replication could starve for good.
+   */
+  readonly loadedTtlMs: number;
+  /** Probability that a new snapshot is still being built when the leader first asks for it. */
+  readonly snapshotBuildRate: number;
+  readonly snapshotBuildMaxMs: number;
 }
 
 export function drawParams(rng: Rng): SimParams {
@@ -107,6 +138,22 @@ export function drawParams(rng: Rng): SimParams {
     partitionMaxMs: rng.int(50, 500),
     snapshotEveryEntries: rng.int(3, 40),
     snapshotKeepEntriesMax: rng.int(0, 6),
+    // Drawn last, so that the other knobs of every seed are what they were before it existed.
+    cold: drawColdStorageParams(rng),
+  };
+}
+
+/** Cold reads in 40% of the seeds; the knobs are drawn in every seed to keep the stream aligned. */
+function drawColdStorageParams(rng: Rng): ColdStorageParams {
+  return {
+    enabled: rng.chance(0.4),
+    tailEntries: rng.int(0, 51),
+    loadEntriesMax: rng.chance(0.3) ? rng.int(1, 4) : rng.int(4, 65),
+    loadDelayMaxMs: rng.int(1, 31),
+    loadedWindowsMax: rng.int(1, 4),
+    loadedTtlMs: rng.int(200, 1001),
+    snapshotBuildRate: rng.chance(0.5) ? 0 : rng.next() * 0.5,
+    snapshotBuildMaxMs: rng.int(1, 101),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { assert, type NodeId, type Rng } from '../../src/core/index.js';
 import { MemoryStorage, RawNode, type ConfState, type RaftConfigInput, type Ready } from '../../src/raft/index.js';
+import type { ColdStorage } from './cold-storage.js';
 import { StateMachine } from './state-machine.js';
 
 export const NodeStatus = {
@@ -32,6 +33,8 @@ export class SimNode {
   /** While the simulated clock is below this, the process is stalled: no ticks, no handling. */
   pausedUntilMs = 0;
   private raw: RawNode | undefined = undefined;
+  /** What the RawNode reads through in seeds with cold reads (volatile: a new one per life). */
+  private cold: ColdStorage | undefined = undefined;
 
   constructor(
     readonly id: NodeId,
@@ -55,16 +58,19 @@ export class SimNode {
    * (Re)start from durable state only. The state machine is rebuilt from the stored snapshot, so
    * `applied` is the snapshot index and Raft re-delivers the committed entries after it.
    */
-  boot(config: NodeRaftConfig, rng: Rng): void {
+  boot(config: NodeRaftConfig, rng: Rng, cold?: ColdStorage): void {
     assert(this.status === NodeStatus.Down, () => `boot n${this.id} while ${this.status}`);
     const snap = this.storage.snapshot();
-    this.raw = new RawNode({ ...config, id: this.id, storage: this.storage, rng, applied: snap.meta.index });
+    this.cold = cold;
+    this.raw = new RawNode({ ...config, id: this.id, storage: cold ?? this.storage, rng, applied: snap.meta.index });
     this.sm = StateMachine.fromSnapshot(snap);
     this.status = NodeStatus.Up;
   }
 
   /** Lose everything not persisted: the RawNode, the state machine, an unfinished fsync. */
   crash(): void {
+    this.cold?.close();
+    this.cold = undefined;
     this.raw = undefined;
     this.pending = undefined;
     this.readyScheduled = false;
@@ -76,6 +82,11 @@ export class SimNode {
   stop(): void {
     this.crash();
     this.status = NodeStatus.Stopped;
+  }
+
+  /** Run the checker's `read` of the Raft log as if every entry were in memory, with no side effects. */
+  oracleRead<T>(read: () => T): T {
+    return this.cold ? this.cold.oracleRead(read) : read();
   }
 
   /** Step 1 of the Ready contract: snapshot, then entries, then hard state. */

@@ -4,11 +4,15 @@
  * the faults were really exercised; the replay test proves a seed reproduces exactly.
  */
 import { describe, expect, it } from 'vitest';
+import { SeededRng } from '../../src/core/index.js';
+import { EntryType, MemoryStorage, TemporarilyUnavailableError } from '../../src/raft/index.js';
+import { ColdStorage } from './cold-storage.js';
+import type { ColdStorageParams } from './params.js';
 import { DEFAULT_FAULT_STEPS, SimFailure } from './failure.js';
 import { runSeeds } from './run-seeds.js';
 import { runSimulation, type SimOptions } from './simulation.js';
 import { Scheduler } from './scheduler.js';
-import { formatStats, type SimStats } from './stats.js';
+import { emptyStats, formatStats, type SimStats } from './stats.js';
 import { formatEvent, Trace } from './trace.js';
 import { Violation } from './violation.js';
 
@@ -18,7 +22,8 @@ const CI_SEEDS = 1000;
 const MUST_HAPPEN: readonly (keyof SimStats)[] = [
   'elections', 'leaderChanges', 'commits', 'crashes', 'restarts', 'pauses', 'slowFsyncs', 'snapshotsCreated', 'snapshotsInstalled',
   'partitions', 'oneWayPartitions', 'confChangesProposed', 'confChangesCommitted', 'transfersRequested',
-  'transfersCompleted', 'messagesDropped', 'messagesDuplicated', 'proposalsDropped',
+  'transfersCompleted', 'messagesDropped', 'messagesDuplicated', 'proposalsDropped', 'coldReads', 'coldLoads',
+  'snapshotsNotReady',
 ];
 
 describe('deterministic cluster simulator', () => {
@@ -30,10 +35,12 @@ describe('deterministic cluster simulator', () => {
   });
 
   it('replays a seed exactly: same trace, same counters', () => {
-    for (const nodeCount of [3, 5] as const) {
-      const options: SimOptions = { seed: 4242, nodeCount, faultSteps: 4000, fullTrace: true };
+    // Seed 4242 reads everything from memory; seed 7 has cold reads and loads (cold-storage.ts).
+    for (const [seed, nodeCount] of [[4242, 3], [4242, 5], [7, 3], [7, 5]] as const) {
+      const options: SimOptions = { seed, nodeCount, faultSteps: 4000, fullTrace: true };
       const first = runSimulation(options);
       const second = runSimulation(options);
+      if (seed === 7) expect(first.stats.coldLoads).toBeGreaterThan(0);
       const lines = first.trace.full()!.map(formatEvent);
       expect(lines.length).toBeGreaterThan(1000);
       expect(second.trace.full()!.map(formatEvent)).toEqual(lines);
@@ -45,6 +52,41 @@ describe('deterministic cluster simulator', () => {
   it('gives different seeds different runs', () => {
     const run = (seed: number): number => runSimulation({ seed, nodeCount: 3, faultSteps: 2000, fullTrace: false }).fingerprint;
     expect(run(1)).not.toBe(run(2));
+  });
+
+  it('models cold reads: a read below the tail cache throws, loads, then is served; a crash drops the load', () => {
+    const inner = new MemoryStorage({ voters: [1], learners: [] });
+    inner.append(Array.from({ length: 20 }, (_, i) => ({ index: i + 1, term: 1, type: EntryType.Normal, data: new Uint8Array(1) })));
+    inner.setHardState({ term: 1, vote: 1, commit: 18 });
+    const params: ColdStorageParams = {
+      enabled: true, tailEntries: 5, loadEntriesMax: 4, loadDelayMaxMs: 10, loadedWindowsMax: 1, loadedTtlMs: 100,
+      snapshotBuildRate: 0, snapshotBuildMaxMs: 1,
+    };
+    const scheduler = new Scheduler();
+    const stats = emptyStats();
+    const deps = { rng: new SeededRng(1), params, scheduler, stats, trace: new Trace(false, scheduler) };
+    let notified = 0;
+    const cold = new ColdStorage(inner, 1, deps, (finish) => {
+      finish();
+      notified++;
+    });
+    const indexes = (lo: number, hi: number): number[] => cold.entries(lo, hi, Infinity).map((e) => e.index);
+
+    expect(indexes(16, 21)).toEqual([16, 17, 18, 19, 20]); // the tail cache
+    expect(() => cold.entries(3, 21, Infinity)).toThrow(TemporarilyUnavailableError);
+    expect(() => cold.entries(9, 10, Infinity)).toThrow(TemporarilyUnavailableError); // one load at a time
+    expect(cold.oracleRead(() => indexes(1, 3))).toEqual([1, 2]);
+    expect(stats.coldReads).toBe(2);
+    while (notified === 0) expect(scheduler.runNext()).toBe(true);
+    expect(stats.coldLoads).toBe(1);
+    expect(indexes(3, 21)).toEqual([3, 4, 5, 6]); // the window [3, 7) ends before the cache
+    expect(indexes(5, 6)).toEqual([5]);
+    scheduler.after(params.loadedTtlMs, () => {});
+    while (scheduler.runNext());
+    expect(() => cold.entries(3, 4, Infinity)).toThrow(TemporarilyUnavailableError); // expired
+    cold.close();
+    while (scheduler.runNext());
+    expect(notified).toBe(1);
   });
 
   it('reports a failure with the property, the step and the command that reproduces it', () => {

@@ -39,9 +39,14 @@ export function runSimulation(o: SimOptions): SimResult {
   stats.seeds = 1;
   const checker = new SafetyChecker(stats, trace);
   const snapshotter = new Snapshotter(rng.fork(), params, stats, trace);
-  const cluster = new Cluster({ rng: rng.fork(), params, scheduler, stats, trace, checker, snapshotter });
-  const nemesis = new Nemesis(cluster, rng.fork(), params, stats, trace, o.nodeCount);
-  const workload = new Workload(cluster, rng.fork(), params, o.seed);
+  const clusterRng = rng.fork();
+  const nemesisRng = rng.fork();
+  const workloadRng = rng.fork();
+  // Forked last: the other streams are what they were before cold reads existed.
+  const coldRng = rng.fork();
+  const cluster = new Cluster({ rng: clusterRng, params, scheduler, stats, trace, checker, snapshotter, coldRng });
+  const nemesis = new Nemesis(cluster, nemesisRng, params, stats, trace, o.nodeCount);
+  const workload = new Workload(cluster, workloadRng, params, o.seed);
   const step = (): void => {
     trace.step = ++stats.steps;
     if (!scheduler.runNext()) throw new Error('simulation ran out of events');

@@ -30,6 +30,12 @@ export interface SimStats {
   transfersCompleted: number;
   /** Heal-phase proposals re-proposed because a leader change provably lost them. */
   healReproposals: number;
+  /** Entry reads below a tail cache that threw TemporarilyUnavailableError (cold-storage.ts). */
+  coldReads: number;
+  /** Background loads that completed and were reported with entriesLoaded(). */
+  coldLoads: number;
+  /** snapshot() calls that threw TemporarilyUnavailableError because the snapshot was being built. */
+  snapshotsNotReady: number;
 }
 
 export function emptyStats(): SimStats {
@@ -38,6 +44,7 @@ export function emptyStats(): SimStats {
     proposalsDropped: 0, messagesSent: 0, messagesDropped: 0, messagesDuplicated: 0, snapshotsCreated: 0,
     snapshotsInstalled: 0, crashes: 0, restarts: 0, pauses: 0, slowFsyncs: 0, partitions: 0, oneWayPartitions: 0, confChangesProposed: 0,
     confChangesCommitted: 0, transfersRequested: 0, transfersCompleted: 0, healReproposals: 0,
+    coldReads: 0, coldLoads: 0, snapshotsNotReady: 0,
   };
 }
 
@@ -55,7 +62,8 @@ export function formatStats(s: SimStats): string {
     ['restarts', s.restarts], ['pauses', s.pauses], ['slow fsyncs', s.slowFsyncs], ['partitions', s.partitions], ['  of which one-way', s.oneWayPartitions],
     ['conf changes proposed', s.confChangesProposed], ['conf changes committed', s.confChangesCommitted],
     ['leader transfers requested', s.transfersRequested], ['leader transfers completed', s.transfersCompleted],
-    ['heal re-proposals', s.healReproposals],
+    ['heal re-proposals', s.healReproposals], ['cold reads', s.coldReads], ['cold loads', s.coldLoads],
+    ['snapshots not ready', s.snapshotsNotReady],
   ];
   return rows.map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join('\n');
 }

@@ -16,10 +16,12 @@ export const TraceKind = {
   Propose: 5,
   Fault: 6,
   Note: 7,
+  /** Cold reads: a background load started or finished (cold-storage.ts). */
+  Storage: 8,
 } as const;
 export type TraceKind = (typeof TraceKind)[keyof typeof TraceKind];
 
-const KIND_NAMES = ['deliver', 'drop', 'dup', 'persist', 'role', 'propose', 'fault', 'note'];
+const KIND_NAMES = ['deliver', 'drop', 'dup', 'persist', 'role', 'propose', 'fault', 'note', 'storage'];
 
 const MESSAGE_CODES: Record<string, number> = {
   App: 1, AppResp: 2, Vote: 3, VoteResp: 4, PreVote: 5, PreVoteResp: 6, Snap: 7, Heartbeat: 8, HeartbeatResp: 9, TimeoutNow: 10,
@@ -116,6 +118,8 @@ export function formatEvent(ev: TraceEvent): string {
       return `${head} is ${ev.text} term=${ev.a} lead=${ev.b}`;
     case TraceKind.Propose:
       return `${head} ${ev.text} -> index ${ev.a}`;
+    case TraceKind.Storage:
+      return `${head} ${ev.text} [${ev.a}, ${ev.b})`;
     default:
       return `${head} ${ev.text}`;
   }
