@@ -27,6 +27,9 @@ module.exports = {
     only('transport', ['core', 'raft', 'multiraft'], true),
     // config reads server.properties (node:fs) and validates it (zod); it knows no other module.
     only('config', ['core'], true, true),
+    // broker wires groups, partition logs and metadata over multiraft's interfaces; concrete LevelDB,
+    // gRPC and pino objects are built in src/cli and come in through BrokerOptions.
+    only('broker', ['core', 'raft', 'log', 'metadata', 'multiraft']),
     // api: thin gRPC services over the broker; loads proto/ at run time (node:fs, grpc-js, protobufjs).
     only('api', ['core', 'broker'], true, true),
     {

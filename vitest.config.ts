@@ -1,11 +1,30 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const e2eTests = 'test/e2e/**/*.e2e.test.ts';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     // Tests spawn real processes and bind real ports later on; two workers fit the 2-core CI box.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, e2eTests], sequence: { groupOrder: 0 } },
+      },
+      {
+        // The e2e tests run 3-node clusters of real processes and time a failover against a bound:
+        // they run after the other tests, on their own, so neither slows the other down.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: [e2eTests],
+          // Builds dist/ once per run for the e2e tests, which start real node processes from it.
+          globalSetup: ['test/e2e/global-setup.ts'],
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -1,9 +1,88 @@
 #!/usr/bin/env node
 /**
  * `runnel`: the single entry point, with subcommands mirroring Kafka's tools (DESIGN.md, "Operator
- * surface"). Only `cli` builds concrete LevelDB / gRPC / pino objects.
+ * surface"). Only `cli` builds concrete LevelDB / gRPC / pino objects (node.ts).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { ConfigError, loadConfig, type NodeConfig } from '../config/index.js';
+import { PID_FILE, startNode } from './node.js';
+
+/** How long server-stop waits for the node to exit after SIGTERM. */
+const STOP_WAIT_MS_MAX = 30_000;
+
+function loadOrExit(path: string, overrides: readonly string[]): NodeConfig {
+  try {
+    return loadConfig(path, { overrides });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`runnel: invalid configuration:\n${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function serverStart(configPath: string, opts: { override: string[] }): Promise<void> {
+  const config = loadOrExit(configPath, opts.override);
+  const node = await startNode(config);
+  node.onFatal((err) => {
+    node.logger.error({ err: err.message }, 'runnel: fatal error; exiting');
+    process.exit(1);
+  });
+  let signalled = false;
+  const onSignal = (signal: string): void => {
+    if (signalled) {
+      node.logger.warn({ signal }, 'runnel: second signal; exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    node.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        node.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'runnel: graceful stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+async function serverStop(opts: { config: string; override: string[] }): Promise<void> {
+  const config = loadOrExit(opts.config, opts.override);
+  const pidFile = join(config.logDir, PID_FILE);
+  if (!existsSync(pidFile)) {
+    process.stderr.write(`runnel: no node is running from ${config.logDir} (no ${PID_FILE})\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    process.stderr.write(`runnel: process ${pid} from ${pidFile} is not running\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const deadline = Date.now() + STOP_WAIT_MS_MAX;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      process.stdout.write(`runnel: node ${config.nodeId} (pid ${pid}) stopped\n`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  process.stderr.write(`runnel: node ${config.nodeId} (pid ${pid}) did not stop within ${STOP_WAIT_MS_MAX} ms\n`);
+  process.exitCode = 1;
+}
 
 const program = new Command();
 program
@@ -16,13 +95,15 @@ program
   .command('server-start')
   .description('start a Runnel node from a server.properties file')
   .argument('<config>', 'path to server.properties')
-  .action((config: string) => {
-    process.stderr.write(
-      `runnel: cannot start a node from ${config} yet: the node process (storage, transport, gRPC API) ` +
-        'is not built yet. This build ships the Raft core; try `npm test` or `npm run sim -- --seeds 1000`.\n',
-    );
-    process.exitCode = 1;
-  });
+  .option('--override <key=value>', 'override a config key (repeatable)', collect, [])
+  .action(serverStart);
+
+program
+  .command('server-stop')
+  .description('stop the node started from a config file (SIGTERM through its pid file)')
+  .option('--config <file>', 'path to server.properties', 'config/server.properties')
+  .option('--override <key=value>', 'the overrides the node was started with (log.dirs, ...)', collect, [])
+  .action(serverStop);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`runnel: ${err instanceof Error ? err.message : String(err)}\n`);
