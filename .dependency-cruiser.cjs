@@ -32,6 +32,7 @@ module.exports = {
     only('broker', ['core', 'raft', 'log', 'metadata', 'multiraft']),
     // api: thin gRPC services over the broker; loads proto/ at run time (node:fs, grpc-js, protobufjs).
     only('api', ['core', 'broker'], true, true),
+    only('client', ['core', 'api'], true), // client library: core, api's proto types and npm packages; no Node builtins
     {
       name: 'src-never-imports-tests',
       severity: 'error',
