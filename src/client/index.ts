@@ -21,3 +21,18 @@ export {
   type DrainedRequest,
   type LeaderOf,
 } from './record-accumulator.js';
+export {
+  type ClientOptions,
+} from './connection.js';
+export { MetadataCache, type TopicInfo, type PartitionInfo } from './metadata-cache.js';
+export {
+  AdminClient,
+  type NewTopic,
+  type CreateTopicResult,
+  type DeleteTopicResult,
+  type TopicDescription,
+  type ClusterDescription,
+  type ClusterNode,
+} from './admin.js';
+export { Producer, type ProducerOptions, type SendRecord, type RecordMetadata, type AcksSetting } from './producer.js';
+export { Consumer, type ConsumerOptions, type ConsumerRecord } from './consumer.js';

@@ -1,0 +1,214 @@
+/**
+ * The consumer: manually assigned partitions (no consumer groups yet), positions set by `seek`,
+ * `seekToBeginning`/`seekToEnd` or `autoOffsetReset` (resolved with ListOffsets on the leader), and
+ * `poll(maxWaitMs)`: one Fetch long-poll per partition leader, records in per-partition offset order.
+ * NOT_LEADER follows the hint or refreshes metadata; OFFSET_OUT_OF_RANGE resets per `autoOffsetReset`.
+ */
+import { RunnelError } from '../core/index.js';
+import type { FetchRequest } from '../api/generated/runnel/v1/FetchRequest.js';
+import type { FetchResponse__Output } from '../api/generated/runnel/v1/FetchResponse.js';
+import type { ListOffsetsRequest } from '../api/generated/runnel/v1/ListOffsetsRequest.js';
+import type { ListOffsetsResponse__Output } from '../api/generated/runnel/v1/ListOffsetsResponse.js';
+import { Connections, itemError, resolveClientOptions, sleep, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
+import { MetadataCache } from './metadata-cache.js';
+import type { TopicPartition } from './record-accumulator.js';
+
+export interface ConsumerOptions extends ClientOptions {
+  /** Where to start a partition without a position: 'earliest' (Kafka's --from-beginning) or 'latest' (default). */
+  readonly autoOffsetReset?: 'earliest' | 'latest';
+  /** Bytes of one Fetch response at most, and per partition. */
+  readonly fetchMaxBytes?: number;
+  readonly partitionMaxBytes?: number;
+}
+
+export interface ConsumerRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestampMs: number;
+  /** null for a null key (unset), distinct from an empty key. */
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, Buffer>>;
+}
+
+type Position = { kind: 'offset'; offset: number } | { kind: 'reset'; spec: 'OFFSET_SPEC_EARLIEST' | 'OFFSET_SPEC_LATEST' };
+
+const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
+
+export class Consumer {
+  private readonly options: ResolvedClientOptions;
+  private readonly conns = new Connections();
+  readonly metadata: MetadataCache;
+  private readonly positions = new Map<string, { tp: TopicPartition; pos: Position }>();
+  private readonly resetSpec: 'OFFSET_SPEC_EARLIEST' | 'OFFSET_SPEC_LATEST';
+  private readonly fetchMaxBytes: number;
+  private readonly partitionMaxBytes: number;
+
+  constructor(options: ConsumerOptions) {
+    this.options = resolveClientOptions(options);
+    this.metadata = new MetadataCache(this.conns, this.options);
+    this.resetSpec = options.autoOffsetReset === 'earliest' ? 'OFFSET_SPEC_EARLIEST' : 'OFFSET_SPEC_LATEST';
+    this.fetchMaxBytes = options.fetchMaxBytes ?? 4 << 20;
+    this.partitionMaxBytes = options.partitionMaxBytes ?? 1 << 20;
+  }
+
+  /** Replaces the assignment. Partitions keep their position if they were assigned before. */
+  assign(tps: readonly TopicPartition[]): void {
+    const old = new Map(this.positions);
+    this.positions.clear();
+    for (const tp of tps) {
+      this.positions.set(tpKey(tp), old.get(tpKey(tp)) ?? { tp: { topic: tp.topic, partition: tp.partition }, pos: { kind: 'reset', spec: this.resetSpec } });
+    }
+  }
+
+  /** Assigns every partition of `topic` (RUNNEL_ERR_UNKNOWN_TOPIC if it does not exist). */
+  async assignTopic(topic: string): Promise<TopicPartition[]> {
+    const info = await this.metadata.requireTopic(topic);
+    const tps = info.partitions.map((p) => ({ topic, partition: p.partition }));
+    this.assign([...this.assignment().filter((tp) => tp.topic !== topic), ...tps]);
+    return tps;
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.positions.values()].map((p) => p.tp);
+  }
+
+  seek(tp: TopicPartition, offset: number): void {
+    this.entry(tp).pos = { kind: 'offset', offset };
+  }
+
+  seekToBeginning(tps: readonly TopicPartition[] = this.assignment()): void {
+    for (const tp of tps) this.entry(tp).pos = { kind: 'reset', spec: 'OFFSET_SPEC_EARLIEST' };
+  }
+
+  seekToEnd(tps: readonly TopicPartition[] = this.assignment()): void {
+    for (const tp of tps) this.entry(tp).pos = { kind: 'reset', spec: 'OFFSET_SPEC_LATEST' };
+  }
+
+  /** The next offset to be read, or undefined while it is still to be resolved. */
+  position(tp: TopicPartition): number | undefined {
+    const p = this.entry(tp).pos;
+    return p.kind === 'offset' ? p.offset : undefined;
+  }
+
+  /**
+   * Fetches from every assigned partition's leader, waiting up to `maxWaitMs` for records. Returns
+   * the records (possibly none), per partition in offset order, and advances the positions.
+   */
+  async poll(maxWaitMs: number): Promise<ConsumerRecord[]> {
+    const deadline = Date.now() + maxWaitMs;
+    if (this.positions.size === 0) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['poll without an assignment']);
+    for (const t of new Set(this.assignment().map((tp) => tp.topic))) await this.metadata.requireTopic(t);
+    await this.resolvePositions();
+    const byLeader = new Map<string, { tp: TopicPartition; offset: number }[]>();
+    let leaderless = false;
+    for (const { tp, pos } of this.positions.values()) {
+      if (pos.kind !== 'offset') continue;
+      const address = this.metadata.leaderAddress(tp.topic, tp.partition);
+      if (address === undefined) {
+        leaderless = true;
+        continue;
+      }
+      byLeader.set(address, [...(byLeader.get(address) ?? []), { tp, offset: pos.offset }]);
+    }
+    if (leaderless) await this.metadata.refresh([...new Set(this.assignment().map((tp) => tp.topic))]).catch(() => undefined);
+    if (byLeader.size === 0) {
+      await sleep(Math.min(this.options.retryBackoffMs, deadline - Date.now()));
+      return [];
+    }
+    const waitMs = Math.max(0, deadline - Date.now());
+    const results = await Promise.all([...byLeader].map(([address, parts]) => this.fetchFrom(address, parts, waitMs)));
+    return results.flat();
+  }
+
+  close(): void {
+    this.conns.close();
+  }
+
+  private async fetchFrom(address: string, parts: { tp: TopicPartition; offset: number }[], waitMs: number): Promise<ConsumerRecord[]> {
+    const byTopic = new Map<string, { partition: number; fetchOffset: number; maxBytes: number }[]>();
+    for (const p of parts) byTopic.set(p.tp.topic, [...(byTopic.get(p.tp.topic) ?? []), { partition: p.tp.partition, fetchOffset: p.offset, maxBytes: this.partitionMaxBytes }]);
+    const conn = this.conns.get(address);
+    let res: FetchResponse__Output;
+    try {
+      res = await unary<FetchRequest, FetchResponse__Output>(
+        conn.fetch.Fetch.bind(conn.fetch),
+        { maxWaitMs: waitMs, minBytes: 1, maxBytes: this.fetchMaxBytes, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) },
+        waitMs + this.options.requestTimeoutMs,
+      );
+    } catch (err) {
+      // A fetch changes nothing: after a failure, look the leaders up again and let the next poll retry.
+      if (err instanceof RunnelError && err.code === 'RUNNEL_ERR_NOT_LEADER') {
+        for (const p of parts) this.metadata.onNotLeader(p.tp.topic, p.tp.partition, err);
+        return [];
+      }
+      await this.metadata.refresh([...byTopic.keys()]).catch(() => undefined);
+      if (err instanceof RunnelError && err.definite && err.code !== 'RUNNEL_ERR_PROPOSAL_DROPPED') throw err;
+      return [];
+    }
+    const out: ConsumerRecord[] = [];
+    for (const t of res.topics) {
+      for (const p of t.partitions) {
+        const tp = { topic: t.topic, partition: p.partition };
+        const entry = this.positions.get(tpKey(tp));
+        if (entry === undefined || entry.pos.kind !== 'offset') continue;
+        const err = itemError(p.error);
+        if (err) {
+          if (err.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(tp.topic, tp.partition, err);
+          else if (err.code === 'RUNNEL_ERR_OFFSET_OUT_OF_RANGE') entry.pos = { kind: 'reset', spec: this.resetSpec };
+          else if (err.code === 'RUNNEL_ERR_UNKNOWN_PARTITION' || err.code === 'RUNNEL_ERR_PROPOSAL_DROPPED') await this.metadata.refresh([tp.topic]).catch(() => undefined);
+          else throw err;
+          continue;
+        }
+        const from = entry.pos.offset;
+        for (const r of p.records) {
+          if (r.offset < from) continue; // whole batches: the first may start below the position
+          out.push({
+            topic: tp.topic,
+            partition: tp.partition,
+            offset: r.offset,
+            timestampMs: r.timestampMs,
+            key: r.key ?? null,
+            value: r.value,
+            headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value])),
+          });
+        }
+        if (p.nextOffset > from) entry.pos = { kind: 'offset', offset: p.nextOffset };
+      }
+    }
+    return out;
+  }
+
+  /** Turns 'reset' positions into offsets with ListOffsets on each partition's leader. */
+  private async resolvePositions(): Promise<void> {
+    const pending = [...this.positions.values()].filter((e) => e.pos.kind === 'reset');
+    for (const e of pending) {
+      if (e.pos.kind !== 'reset') continue;
+      const address = this.metadata.leaderAddress(e.tp.topic, e.tp.partition);
+      if (address === undefined) continue;
+      const conn = this.conns.get(address);
+      try {
+        const res = await unary<ListOffsetsRequest, ListOffsetsResponse__Output>(
+          conn.fetch.ListOffsets.bind(conn.fetch),
+          { topics: [{ topic: e.tp.topic, partitions: [{ partition: e.tp.partition, spec: e.pos.spec, timestampMs: 0 }] }] },
+          this.options.requestTimeoutMs,
+        );
+        const p = res.topics[0]?.partitions[0];
+        const err = itemError(p?.error);
+        if (err?.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(e.tp.topic, e.tp.partition, err);
+        else if (err && !(err.definite && err.code === 'RUNNEL_ERR_PROPOSAL_DROPPED')) throw err;
+        else if (p && !err) e.pos = { kind: 'offset', offset: p.offset };
+      } catch (err) {
+        if (!(err instanceof RunnelError) || (err.definite && err.code !== 'RUNNEL_ERR_NOT_LEADER')) throw err;
+        await this.metadata.refresh([e.tp.topic]).catch(() => undefined);
+      }
+    }
+  }
+
+  private entry(tp: TopicPartition): { tp: TopicPartition; pos: Position } {
+    const e = this.positions.get(tpKey(tp));
+    if (e === undefined) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`${tp.topic}-${tp.partition} is not assigned`]);
+    return e;
+  }
+}
