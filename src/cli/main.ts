@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type NodeConfig } from '../config/index.js';
 import { PID_FILE, startNode } from './node.js';
+import { registerConsoleConsumer } from './commands/console-consumer.js';
+import { registerConsoleProducer } from './commands/console-producer.js';
+import { registerTopics } from './commands/topics.js';
 
 /** How long server-stop waits for the node to exit after SIGTERM. */
 const STOP_WAIT_MS_MAX = 30_000;
@@ -22,6 +25,11 @@ function loadOrExit(path: string, overrides: readonly string[]): NodeConfig {
     }
     throw err;
   }
+}
+
+/** Errors reach the user as exactly one line. */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, '; ');
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -89,7 +97,9 @@ program
   .name('runnel')
   .description('Runnel: a ZooKeeper-free, Raft-based distributed event log')
   .version('0.1.0')
-  .showHelpAfterError();
+  // Usage errors (bad flag, missing argument): one line `runnel: <reason>`, exit 1. Subcommands
+  // made with .command() inherit this.
+  .configureOutput({ outputError: (str, write) => write(`runnel: ${oneLine(str.replace(/^error:\s*/, ''))}\n`) });
 
 program
   .command('server-start')
@@ -105,7 +115,11 @@ program
   .option('--override <key=value>', 'the overrides the node was started with (log.dirs, ...)', collect, [])
   .action(serverStop);
 
+registerTopics(program);
+registerConsoleProducer(program);
+registerConsoleConsumer(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`runnel: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  process.stderr.write(`runnel: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
+  process.exit(1);
 });

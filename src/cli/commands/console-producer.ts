@@ -1,0 +1,76 @@
+/** `runnel console-producer`: kafka-console-producer.sh — one record per stdin line, flush and exit at EOF. */
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { Producer, type AcksSetting, type RecordMetadata } from '../../client/index.js';
+import { CLI_CLIENT_OPTIONS, CliError, bootstrapList, collect, isTrue, parseProperties, reaching } from './common.js';
+
+interface ProducerCliOptions {
+  bootstrapServer?: string;
+  brokerList?: string;
+  topic: string;
+  property: string[];
+  producerProperty: string[];
+}
+
+function acksOf(v: string | undefined): AcksSetting {
+  if (v === undefined) return 'all';
+  if (v === 'all' || v === '-1') return 'all';
+  if (v === '1' || v === '0') return v;
+  throw new CliError(`--producer-property acks=${v}: expected all, -1, 1 or 0`);
+}
+
+function serversOf(opts: ProducerCliOptions): string[] {
+  return opts.bootstrapServer !== undefined ? bootstrapList(opts.bootstrapServer) : bootstrapList(opts.brokerList, '--bootstrap-server or --broker-list');
+}
+
+async function consoleProducer(opts: ProducerCliOptions): Promise<void> {
+  const servers = serversOf(opts);
+  await reaching(servers, () => consoleProducerBody(opts, servers));
+}
+
+async function consoleProducerBody(opts: ProducerCliOptions, servers: readonly string[]): Promise<void> {
+  const props = parseProperties(opts.property, '--property');
+  const producerProps = parseProperties(opts.producerProperty, '--producer-property');
+  const parseKey = isTrue(props.get('parse.key'));
+  const separator = props.get('key.separator') ?? '\t';
+  const lingerMs = producerProps.has('linger.ms') ? Number(producerProps.get('linger.ms')) : 5;
+  const producer = new Producer({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS, acks: acksOf(producerProps.get('acks')), lingerMs, deliveryTimeoutMs: 30_000 });
+  let firstError: unknown;
+  const sends: Promise<RecordMetadata | void>[] = [];
+  try {
+    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (firstError !== undefined) break;
+      let key: string | null = null;
+      let value = line;
+      if (parseKey) {
+        const at = line.indexOf(separator);
+        if (at < 0) throw new CliError(`no key separator "${separator}" in line ${sends.length + 1}`);
+        key = line.slice(0, at);
+        value = line.slice(at + separator.length);
+      }
+      sends.push(
+        producer.send(opts.topic, { key, value }).catch((err: unknown) => {
+          firstError ??= err;
+        }),
+      );
+    }
+    await Promise.all(sends);
+    if (firstError !== undefined) throw firstError;
+    await producer.flush();
+  } finally {
+    await producer.close().catch(() => undefined);
+  }
+}
+
+export function registerConsoleProducer(program: Command): void {
+  program
+    .command('console-producer')
+    .description('write stdin lines to a topic, one record per line (kafka-console-producer.sh)')
+    .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
+    .option('--broker-list <host:port>', 'the same as --bootstrap-server (older Kafka name)')
+    .requiredOption('--topic <name>', 'the topic to write to')
+    .option('--property <key=value>', 'parse.key=true, key.separator=<sep> (default tab); repeatable', collect, [])
+    .option('--producer-property <key=value>', 'acks=all|1|0, linger.ms=<ms>; repeatable', collect, [])
+    .action(consoleProducer);
+}
