@@ -10,6 +10,8 @@ import { ConfigError, loadConfig, type NodeConfig } from '../config/index.js';
 import { PID_FILE, startNode } from './node.js';
 import { registerConsoleConsumer } from './commands/console-consumer.js';
 import { registerConsoleProducer } from './commands/console-producer.js';
+import { registerDescribeCluster } from './commands/describe-cluster.js';
+import { registerGetOffsets } from './commands/get-offsets.js';
 import { registerTopics } from './commands/topics.js';
 
 /** How long server-stop waits for the node to exit after SIGTERM. */
@@ -118,6 +120,8 @@ program
 registerTopics(program);
 registerConsoleProducer(program);
 registerConsoleConsumer(program);
+registerGetOffsets(program);
+registerDescribeCluster(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`runnel: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);

@@ -180,6 +180,51 @@ export class Consumer {
     return out;
   }
 
+  /**
+   * Kafka's offsetsForTimes/beginningOffsets/endOffsets in one: ListOffsets on each partition's
+   * leader for `spec` ('earliest', 'latest' or a timestamp in ms); retries NOT_LEADER after a refresh.
+   */
+  async listOffsets(tps: readonly TopicPartition[], spec: 'earliest' | 'latest' | number): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const offsetSpec = spec === 'earliest' ? 'OFFSET_SPEC_EARLIEST' : spec === 'latest' ? 'OFFSET_SPEC_LATEST' : 'OFFSET_SPEC_TIMESTAMP';
+    const timestampMs = typeof spec === 'number' ? spec : 0;
+    const deadline = Date.now() + this.options.operationTimeoutMs;
+    for (const tp of tps) {
+      for (;;) {
+        let retry: unknown;
+        const address = this.metadata.leaderAddress(tp.topic, tp.partition);
+        if (address !== undefined) {
+          const conn = this.conns.get(address);
+          try {
+            const res = await unary<ListOffsetsRequest, ListOffsetsResponse__Output>(
+              conn.fetch.ListOffsets.bind(conn.fetch),
+              { topics: [{ topic: tp.topic, partitions: [{ partition: tp.partition, spec: offsetSpec, timestampMs }] }] },
+              this.options.requestTimeoutMs,
+            );
+            const p = res.topics[0]?.partitions[0];
+            const err = itemError(p?.error);
+            if (p && !err) {
+              out.set(tpKey(tp), Number(p.offset));
+              break;
+            }
+            if (err?.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(tp.topic, tp.partition, err);
+            else if (err && !(err.definite && err.code === 'RUNNEL_ERR_PROPOSAL_DROPPED')) throw err;
+            retry = err;
+          } catch (err) {
+            if (!(err instanceof RunnelError) || (err.definite && err.code !== 'RUNNEL_ERR_NOT_LEADER')) throw err;
+            retry = err;
+          }
+        }
+        if (Date.now() >= deadline) {
+          throw retry ?? new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`no leader for ${tp.topic}-${tp.partition}`]);
+        }
+        await this.metadata.refresh([tp.topic]).catch(() => undefined);
+        await sleep(100);
+      }
+    }
+    return out;
+  }
+
   /** Turns 'reset' positions into offsets with ListOffsets on each partition's leader. */
   private async resolvePositions(): Promise<void> {
     const pending = [...this.positions.values()].filter((e) => e.pos.kind === 'reset');

@@ -9,6 +9,7 @@ interface TopicsOptions {
   list?: boolean;
   describe?: boolean;
   delete?: boolean;
+  alter?: boolean;
   topic?: string;
   partitions?: number;
   replicationFactor?: number;
@@ -36,10 +37,12 @@ async function topics(opts: TopicsOptions): Promise<void> {
 }
 
 async function topicsBody(opts: TopicsOptions, servers: readonly string[]): Promise<void> {
-  const actions = (['create', 'list', 'describe', 'delete'] as const).filter((a) => opts[a] === true);
-  if (actions.length !== 1) throw new CliError('exactly one of --create, --list, --describe, --delete is required');
+  const actions = (['create', 'list', 'describe', 'delete', 'alter'] as const).filter((a) => opts[a] === true);
+  if (actions.length !== 1) throw new CliError('exactly one of --create, --list, --describe, --delete, --alter is required');
   const action = actions[0]!;
   if ((action === 'create' || action === 'delete') && opts.topic === undefined) throw new CliError(`--${action} requires --topic`);
+  // No CreatePartitions RPC in the proto, and AlterConfigs is not in the AdminClient yet.
+  if (action === 'alter') throw new CliError('topics --alter is not supported yet');
   const admin = new AdminClient({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS });
   try {
     switch (action) {
@@ -82,12 +85,13 @@ async function topicsBody(opts: TopicsOptions, servers: readonly string[]): Prom
 export function registerTopics(program: Command): void {
   program
     .command('topics')
-    .description('create, list, describe or delete topics (kafka-topics.sh)')
+    .description('create, list, describe, delete (or, not yet, alter) topics (kafka-topics.sh)')
     .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
     .option('--create', 'create a topic')
     .option('--list', 'list all topics')
     .option('--describe', 'describe one topic (--topic) or all topics')
     .option('--delete', 'delete a topic')
+    .option('--alter', 'change a topic (not supported yet)')
     .option('--topic <name>', 'the topic')
     .option('--partitions <n>', 'partitions of the new topic (default: the broker\'s num.partitions)', positiveInt)
     .option('--replication-factor <n>', 'replicas per partition (default: the broker\'s default.replication.factor)', positiveInt)
