@@ -3,75 +3,27 @@
  * process: get-offsets (-1/-2/timestamp, --partitions) after console-producer, describe-cluster, and
  * topics --alter's one-line "not supported yet" error.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningNode } from '../../src/cli/node.js';
-import { connect, eventually } from '../broker/client.js';
-import { nodeSpecs, removeDir, start, tempDir } from '../broker/harness.js';
+import { describe, expect, it } from 'vitest';
+import { runnel, useSingleNode } from './cli-harness.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const root = tempDir('runnel-cli-admin-');
-let node: RunningNode | undefined;
-let bootstrap: string;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI asynchronously (the node in this process must keep serving), killed after `timeoutMs`. */
-function runnel(args: readonly string[], stdin = '', timeoutMs = 15_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
-
-beforeAll(async () => {
-  const spec = (await nodeSpecs(['127.0.0.1'], root))[0]!;
-  node = await start(spec, [spec]);
-  bootstrap = `127.0.0.1:${spec.clientPort}`;
-  const c = connect(bootstrap);
-  try {
-    await eventually(async () => ((await c.check()).status === 'SERVING' ? true : undefined), 10_000, 'the node to serve');
-  } finally {
-    c.close();
-  }
-}, 30_000);
-
-afterAll(async () => {
-  await node?.stop();
-  removeDir(root);
-});
+const node = useSingleNode('runnel-cli-admin-');
 
 describe('runnel admin CLI', () => {
   it('get-offsets prints topic:partition:offset for latest, earliest and a timestamp', async () => {
-    const created = await runnel(['topics', '--bootstrap-server', bootstrap, '--create', '--topic', 'offs', '--partitions', '2', '--replication-factor', '1']);
+    const created = await runnel(['topics', '--bootstrap-server', node.bootstrap, '--create', '--topic', 'offs', '--partitions', '2', '--replication-factor', '1']);
     expect(created.code).toBe(0);
     const before = Date.now();
     const input = Array.from({ length: 10 }, (_, i) => `line-${i}`).join('\n') + '\n';
-    const produced = await runnel(['console-producer', '--bootstrap-server', bootstrap, '--topic', 'offs', '--producer-property', 'acks=all'], input);
+    const produced = await runnel(['console-producer', '--bootstrap-server', node.bootstrap, '--topic', 'offs', '--producer-property', 'acks=all'], input);
     expect(produced.stderr).toBe('');
     expect(produced.code).toBe(0);
 
     const [latest, earliest, one, atTime, future] = await Promise.all([
-      runnel(['get-offsets', '--bootstrap-server', bootstrap, '--topic', 'offs']),
-      runnel(['get-offsets', '--bootstrap-server', bootstrap, '--topic', 'offs', '--time', '-2']),
-      runnel(['get-offsets', '--bootstrap-server', bootstrap, '--topic', 'offs', '--partitions', '1', '--time', '-1']),
-      runnel(['get-offsets', '--bootstrap-server', bootstrap, '--topic', 'offs', '--time', String(before - 60_000)]),
-      runnel(['get-offsets', '--bootstrap-server', bootstrap, '--topic', 'offs', '--time', String(Date.now() + 3_600_000)]),
+      runnel(['get-offsets', '--bootstrap-server', node.bootstrap, '--topic', 'offs']),
+      runnel(['get-offsets', '--bootstrap-server', node.bootstrap, '--topic', 'offs', '--time', '-2']),
+      runnel(['get-offsets', '--bootstrap-server', node.bootstrap, '--topic', 'offs', '--partitions', '1', '--time', '-1']),
+      runnel(['get-offsets', '--bootstrap-server', node.bootstrap, '--topic', 'offs', '--time', String(before - 60_000)]),
+      runnel(['get-offsets', '--bootstrap-server', node.bootstrap, '--topic', 'offs', '--time', String(Date.now() + 3_600_000)]),
     ]);
     for (const r of [latest, earliest, one, atTime, future]) {
       expect(r.stderr).toBe('');
@@ -94,17 +46,17 @@ describe('runnel admin CLI', () => {
 
   it('describe-cluster prints the controller and each node; topics --alter and bad get-offsets fail with one line', async () => {
     const [cluster, alter, badTime, noPartition, unknown] = await Promise.all([
-      runnel(['describe-cluster', '--bootstrap-server', bootstrap]),
-      runnel(['topics', '--bootstrap-server', bootstrap, '--alter', '--topic', 'offs', '--partitions', '4']),
-      runnel(['get-offsets', '--bootstrap-server', bootstrap, '--topic', 'offs', '--time', 'soon']),
-      runnel(['get-offsets', '--bootstrap-server', bootstrap, '--topic', 'offs', '--partitions', '0,7']),
-      runnel(['get-offsets', '--bootstrap-server', bootstrap, '--topic', 'no-such-topic']),
+      runnel(['describe-cluster', '--bootstrap-server', node.bootstrap]),
+      runnel(['topics', '--bootstrap-server', node.bootstrap, '--alter', '--topic', 'offs', '--partitions', '4']),
+      runnel(['get-offsets', '--bootstrap-server', node.bootstrap, '--topic', 'offs', '--time', 'soon']),
+      runnel(['get-offsets', '--bootstrap-server', node.bootstrap, '--topic', 'offs', '--partitions', '0,7']),
+      runnel(['get-offsets', '--bootstrap-server', node.bootstrap, '--topic', 'no-such-topic']),
     ]);
     expect(cluster.stderr).toBe('');
     expect(cluster.code).toBe(0);
     const lines = cluster.stdout.trimEnd().split('\n');
     expect(lines).toContain('Controller: 1');
-    expect(lines).toContain(`1 ${bootstrap}`);
+    expect(lines).toContain(`1 ${node.bootstrap}`);
     for (const r of [alter, badTime, noPartition, unknown]) {
       expect(r.code).not.toBe(0);
       expect(r.code).not.toBeNull();

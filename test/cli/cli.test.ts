@@ -5,69 +5,21 @@
  * --from-beginning --max-messages 100; one-line errors and non-zero exits for an unknown topic and a
  * bad flag; --help exits 0.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningNode } from '../../src/cli/node.js';
-import { connect, eventually } from '../broker/client.js';
-import { nodeSpecs, removeDir, start, tempDir } from '../broker/harness.js';
+import { describe, expect, it } from 'vitest';
+import { runnel, useSingleNode } from './cli-harness.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const root = tempDir('runnel-cli-');
-let node: RunningNode | undefined;
-let bootstrap: string;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI asynchronously (the node in this process must keep serving), killed after `timeoutMs`. */
-function runnel(args: readonly string[], stdin = '', timeoutMs = 15_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
-
-beforeAll(async () => {
-  const spec = (await nodeSpecs(['127.0.0.1'], root))[0]!;
-  node = await start(spec, [spec]);
-  bootstrap = `127.0.0.1:${spec.clientPort}`;
-  const c = connect(bootstrap);
-  try {
-    await eventually(async () => ((await c.check()).status === 'SERVING' ? true : undefined), 10_000, 'the node to serve');
-  } finally {
-    c.close();
-  }
-}, 30_000);
-
-afterAll(async () => {
-  await node?.stop();
-  removeDir(root);
-});
+const node = useSingleNode('runnel-cli-');
 
 describe('runnel CLI', () => {
   it('creates, lists and describes a topic; produces 100 lines and consumes each once, in order', async () => {
-    const created = await runnel(['topics', '--bootstrap-server', bootstrap, '--create', '--topic', 'kafka1', '--partitions', '3', '--replication-factor', '1']);
+    const created = await runnel(['topics', '--bootstrap-server', node.bootstrap, '--create', '--topic', 'kafka1', '--partitions', '3', '--replication-factor', '1']);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(created.stdout).toBe('Created topic kafka1.\n');
 
     const [listed, described] = await Promise.all([
-      runnel(['topics', '--bootstrap-server', bootstrap, '--list']),
-      runnel(['topics', '--bootstrap-server', bootstrap, '--describe', '--topic', 'kafka1']),
+      runnel(['topics', '--bootstrap-server', node.bootstrap, '--list']),
+      runnel(['topics', '--bootstrap-server', node.bootstrap, '--describe', '--topic', 'kafka1']),
     ]);
     expect(listed.code).toBe(0);
     expect(listed.stdout.split('\n')).toContain('kafka1');
@@ -80,14 +32,14 @@ describe('runnel CLI', () => {
     const n = 100;
     const input = Array.from({ length: n }, (_, i) => `k${i % 7}:line-${i}`).join('\n') + '\n';
     const produced = await runnel(
-      ['console-producer', '--broker-list', bootstrap, '--topic', 'kafka1', '--property', 'parse.key=true', '--property', 'key.separator=:', '--producer-property', 'acks=all'],
+      ['console-producer', '--broker-list', node.bootstrap, '--topic', 'kafka1', '--property', 'parse.key=true', '--property', 'key.separator=:', '--producer-property', 'acks=all'],
       input,
     );
     expect(produced.stderr).toBe('');
     expect(produced.code).toBe(0);
 
     const consumed = await runnel([
-      'console-consumer', '--bootstrap-server', bootstrap, '--topic', 'kafka1', '--from-beginning', '--max-messages', String(n),
+      'console-consumer', '--bootstrap-server', node.bootstrap, '--topic', 'kafka1', '--from-beginning', '--max-messages', String(n),
       '--timeout-ms', '10000', '--property', 'print.key=true,print.partition=true,print.offset=true',
     ]);
     expect(consumed.code).toBe(0);
@@ -111,18 +63,18 @@ describe('runnel CLI', () => {
     // --partition/--offset: partition of line-0 from offset 1 prints the rest of that partition.
     const p0 = out.find((r) => r.value === 'line-0')!.partition;
     const rest = out.filter((r) => r.partition === p0 && r.offset >= 1).map((r) => r.value);
-    const one = await runnel(['console-consumer', '--bootstrap-server', bootstrap, '--topic', 'kafka1', '--partition', String(p0), '--offset', '1', '--max-messages', String(rest.length), '--timeout-ms', '5000']);
+    const one = await runnel(['console-consumer', '--bootstrap-server', node.bootstrap, '--topic', 'kafka1', '--partition', String(p0), '--offset', '1', '--max-messages', String(rest.length), '--timeout-ms', '5000']);
     expect(one.code).toBe(0);
     expect(one.stdout.trimEnd().split('\n')).toEqual(rest);
   }, 40_000);
 
   it('fails with one line and a non-zero exit on an unknown topic, a bad flag and a dead server; --help exits 0', async () => {
     const [unknownConsume, unknownDescribe, badFlag, badNumber, noAction, dead, ...helps] = await Promise.all([
-      runnel(['console-consumer', '--bootstrap-server', bootstrap, '--topic', 'no-such-topic', '--max-messages', '1', '--timeout-ms', '2000']),
-      runnel(['topics', '--bootstrap-server', bootstrap, '--describe', '--topic', 'no-such-topic']),
-      runnel(['topics', '--bootstrap-server', bootstrap, '--list', '--no-such-flag']),
-      runnel(['topics', '--bootstrap-server', bootstrap, '--create', '--topic', 't', '--partitions', 'three']),
-      runnel(['topics', '--bootstrap-server', bootstrap]),
+      runnel(['console-consumer', '--bootstrap-server', node.bootstrap, '--topic', 'no-such-topic', '--max-messages', '1', '--timeout-ms', '2000']),
+      runnel(['topics', '--bootstrap-server', node.bootstrap, '--describe', '--topic', 'no-such-topic']),
+      runnel(['topics', '--bootstrap-server', node.bootstrap, '--list', '--no-such-flag']),
+      runnel(['topics', '--bootstrap-server', node.bootstrap, '--create', '--topic', 't', '--partitions', 'three']),
+      runnel(['topics', '--bootstrap-server', node.bootstrap]),
       runnel(['console-producer', '--bootstrap-server', '127.0.0.1:1', '--topic', 't'], 'x\n', 25_000),
       runnel(['--help']),
       runnel(['topics', '--help']),
