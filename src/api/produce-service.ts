@@ -1,11 +1,12 @@
 import type * as grpc from '@grpc/grpc-js';
 import { RunnelError } from '../core/index.js';
-import { BROKER_DEFAULTS, type Acks, type Broker, type ProduceRecordInput } from '../broker/index.js';
+import { BROKER_DEFAULTS, type Acks, type Broker, type ProduceRecordInput, type ProducerIdentityIn } from '../broker/index.js';
 import { toProtoError, toServiceError } from './errors.js';
 import type { PartitionProduceResult } from './generated/runnel/v1/PartitionProduceResult.js';
 import type { ProduceRequest__Output } from './generated/runnel/v1/ProduceRequest.js';
 import type { ProduceResponse } from './generated/runnel/v1/ProduceResponse.js';
 import type { ProduceServiceHandlers } from './generated/runnel/v1/ProduceService.js';
+import type { ProducerIdentity__Output } from './generated/runnel/v1/ProducerIdentity.js';
 import type { ProduceStreamRequest__Output } from './generated/runnel/v1/ProduceStreamRequest.js';
 import type { ProduceStreamResponse } from './generated/runnel/v1/ProduceStreamResponse.js';
 import type { Record__Output } from './generated/runnel/v1/Record.js';
@@ -35,6 +36,14 @@ function recordOf(r: Record__Output): ProduceRecordInput {
   return { key: r.key ?? null, value: r.value, headers: r.headers.map((h) => ({ key: h.key, value: h.value })), timestampMs: ts };
 }
 
+function producerOf(p: ProducerIdentity__Output): ProducerIdentityIn {
+  const producerId = requireSafeInt64(p.producerId, 'producer_id');
+  if (producerId < 0) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`producer_id ${producerId} is negative`]);
+  if (p.producerEpoch < 0 || p.producerEpoch > 0x7fff) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`producer_epoch ${p.producerEpoch} is outside [0, 32767]`]);
+  if (p.baseSequence < 0) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`base_sequence ${p.baseSequence} is negative`]);
+  return { producerId, producerEpoch: p.producerEpoch, baseSequence: p.baseSequence };
+}
+
 const failed = (partition: number, err: unknown): PartitionProduceResult => ({
   partition,
   error: toProtoError(err),
@@ -55,8 +64,8 @@ export async function produce(broker: Broker, req: ProduceRequest__Output): Prom
           try {
             validateTopicName(t.topic);
             if (p.records.length === 0) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['a partition needs at least one record']);
-            if (p.producer) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['idempotent producers are not supported yet']);
-            const out = await broker.produce(t.topic, p.partition, p.records.map(recordOf), acks, timeoutMs);
+            const producer = p.producer ? producerOf(p.producer) : undefined;
+            const out = await broker.produce(t.topic, p.partition, p.records.map(recordOf), acks, timeoutMs, producer);
             return { partition: p.partition, ...out };
           } catch (err) {
             return failed(p.partition, err);
@@ -70,6 +79,13 @@ export async function produce(broker: Broker, req: ProduceRequest__Output): Prom
 
 export function produceHandlers(broker: Broker): ProduceServiceHandlers {
   return {
+    InitProducerId(_call, callback) {
+      try {
+        callback(null, { producerId: broker.initProducerId(), producerEpoch: 0 });
+      } catch (err) {
+        callback(toServiceError(err));
+      }
+    },
     Produce(call, callback) {
       produce(broker, call.request).then(
         (res) => callback(null, res),

@@ -14,6 +14,13 @@ export interface ProduceRecordInput {
   readonly timestampMs: number;
 }
 
+/** An idempotent producer's identity for one partition's batch (ProducerIdentity in produce.proto). */
+export interface ProducerIdentityIn {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+}
+
 export interface ProduceOutcome {
   /** -1 with acks=none. */
   readonly baseOffset: number;

@@ -39,6 +39,7 @@ import type {
   ListOffsetsRequestIn,
   ProduceOutcome,
   ProduceRecordInput,
+  ProducerIdentityIn,
   TopicView,
 } from './broker-types.js';
 import { notLeaderError, withLeaderHint, withTimeout } from './errors.js';
@@ -49,6 +50,7 @@ import { retentionPolicy, runRetention } from './retention.js';
 import { MetadataStateMachine } from './metadata-state-machine.js';
 import { PartitionDuties } from './partition-duties.js';
 import { PartitionReplica } from './partition-replica.js';
+import { ProducerIdAllocator } from './producer-ids.js';
 
 
 /**
@@ -79,6 +81,7 @@ export class Broker {
   private reportScheduled = false;
   // auto.create.topics.enable: names to ask the metadata leader to create (bounded).
   private readonly autoCreatePending = new Set<string>();
+  private readonly producerIds = new ProducerIdAllocator();
   private closed = false;
 
   constructor(private readonly options: BrokerOptions) {
@@ -206,6 +209,7 @@ export class Broker {
       snapshot: snap.meta.index > 0 && snap.data.byteLength > 0 ? { index: snap.meta.index, data: snap.data } : undefined,
       commitIndex: storage.initialState().hardState.commit,
       logger,
+      nowMs: this.clock.nowMs(),
     });
     if (this.closed) return;
     const replica = new PartitionReplica(p.groupId, log, storage, this.mr, this.nodeId, logger);
@@ -324,6 +328,7 @@ export class Broker {
         const p = partitionByGroup(this.meta.image, groupId);
         const topic = p && this.meta.image.topics.get(p.topicId);
         if (!topic || replica.closed) continue;
+        replica.log.expireProducers(this.clock.nowMs());
         await runRetention(replica, this.clock.nowMs(), retentionPolicy(topic.configs, defaults), this.logger);
       }
     } catch (err) {
@@ -335,7 +340,19 @@ export class Broker {
 
   // ---- produce ------------------------------------------------------------------------------------
 
-  async produce(topic: string, partition: number, records: readonly ProduceRecordInput[], acks: Acks, timeoutMs: number): Promise<ProduceOutcome> {
+  /**
+   * Append records to a partition this node leads. With `producer` (an idempotent producer) a retry
+   * of a batch already written is not appended again: it is answered with the original's offsets
+   * once that batch is committed.
+   */
+  async produce(
+    topic: string,
+    partition: number,
+    records: readonly ProduceRecordInput[],
+    acks: Acks,
+    timeoutMs: number,
+    producer?: ProducerIdentityIn,
+  ): Promise<ProduceOutcome> {
     const image = this.meta.image;
     if (!image.topicIdsByName.has(topic)) throw this.unknownTopic(topic);
     const p = describePartition(image, topic, partition);
@@ -347,7 +364,7 @@ export class Broker {
       throw new RunnelError('RUNNEL_ERR_PROPOSAL_DROPPED', [`${this.pendingProposalsMax} proposals pending in ${topic}-${partition}`]);
     }
     const now = this.clock.nowMs();
-    const batch = encodeBatch({ records: records.map((r) => checkedRecord(r, now)) });
+    const batch = encodeBatch({ records: records.map((r) => checkedRecord(r, now)), ...producer });
     if (replica.uncommittedBytes() + batch.byteLength > BROKER_DEFAULTS.partitionUncommittedBytesMax) {
       throw new RunnelError('RUNNEL_ERR_PROPOSAL_DROPPED', [`${topic}-${partition} has ${replica.uncommittedBytes()} bytes awaiting commit (partitionUncommittedBytesMax)`]);
     }
@@ -355,6 +372,11 @@ export class Broker {
     const appended = replica.log.append(batch, now, (data) => {
       proposal = this.mr.propose(p.groupId, data, { waitFor: acks === 'all' ? 'committed' : 'persisted' });
     });
+    if (appended.duplicate) {
+      if (acks === 'none') return noOffsets;
+      await withTimeout(this.committedThrough(replica, term, appended.lastOffset, `${topic}-${partition}`), timeoutMs);
+      return { baseOffset: appended.baseOffset, logAppendTimeMs: appended.appendTimeMs, logStartOffset: replica.log.logStartOffset };
+    }
     replica.stampedBatch(appended.lastOffset + 1, batch.byteLength);
     const settled = proposal!.catch((err: unknown) => {
       if (err instanceof RunnelError && err.definite) replica.proposalFailed(term, err);
@@ -362,10 +384,32 @@ export class Broker {
     });
     if (acks === 'none') {
       settled.catch(() => {});
-      return { baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+      return noOffsets;
     }
     await withTimeout(settled, timeoutMs);
     return { baseOffset: appended.baseOffset, logAppendTimeMs: appended.appendTimeMs, logStartOffset: replica.log.logStartOffset };
+  }
+
+  /**
+   * Resolves once `lastOffset` is below the high watermark; LEADERSHIP_LOST (indefinite) if this
+   * node stops leading in `term` first (the batch may still commit under the next leader).
+   */
+  private async committedThrough(replica: PartitionReplica, term: number, lastOffset: number, name: string): Promise<void> {
+    while (replica.log.highWatermark <= lastOffset) {
+      if (replica.closed || replica.leadingTerm() !== term) {
+        throw new RunnelError('RUNNEL_ERR_LEADERSHIP_LOST', [this.nodeId, name, 'while a retried batch was awaiting commit']);
+      }
+      await new Promise<void>((resolve) => replica.waitForChange(resolve));
+    }
+  }
+
+  /** InitProducerId: a producer id unique in the cluster for ever (producer-ids.ts). */
+  initProducerId(): number {
+    const n = this.meta.image.nodes.get(this.nodeId);
+    if (!this.joined() || n === undefined) {
+      throw new RunnelError('RUNNEL_ERR_PROPOSAL_DROPPED', [`node ${this.nodeId} has not joined the cluster yet; retry, or ask another node`]);
+    }
+    return this.producerIds.allocate(n.livenessEpoch);
   }
 
   /** The replica of `p` on this node, which must be its Raft leader. */
@@ -558,6 +602,9 @@ export class Broker {
     return [...this.replicas.keys()];
   }
 }
+
+/** acks=none answers before anything is known. */
+const noOffsets: ProduceOutcome = { baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 
 function describeEntry(e: Entry): ReturnType<typeof describeBatch> | undefined {
   return e.type === EntryType.Normal && e.data.byteLength > 0 ? describeBatch(e.data) : undefined;

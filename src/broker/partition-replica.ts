@@ -1,5 +1,5 @@
 import { RunnelError, type GroupId, type Index, type Logger, type NodeId, type Term } from '../core/index.js';
-import { describeBatch, encodePartitionSnapshot, PartitionLog } from '../log/index.js';
+import { describeBatch, encodePartitionSnapshot, PartitionLog, producerOf } from '../log/index.js';
 import type { GroupStorage, MultiRaft, StateMachine } from '../multiraft/index.js';
 import { EntryType, StateType, type Entry, type Snapshot } from '../raft/index.js';
 
@@ -43,7 +43,7 @@ export class PartitionReplica implements StateMachine {
     const hw = this.log.highWatermark;
     for (const e of entries) {
       const isData = e.type === EntryType.Normal && e.data.byteLength > 0;
-      this.log.apply(e.index, isData ? describeBatch(e.data) : undefined);
+      this.log.apply(e.index, isData ? describeBatch(e.data) : undefined, isData ? producerOf(e.data) : undefined);
       if (e.type === EntryType.Normal && !isData) this.ownNoOpApplied(e.term);
     }
     if (this.reanchoring) this.tryReanchor();

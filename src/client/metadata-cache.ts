@@ -6,7 +6,7 @@
 import { RunnelError } from '../core/index.js';
 import type { MetadataResponse__Output } from '../api/generated/runnel/v1/MetadataResponse.js';
 import type { MetadataRequest } from '../api/generated/runnel/v1/MetadataRequest.js';
-import { Backoff, Connections, gaveUp, itemError, unary, type ResolvedClientOptions } from './connection.js';
+import { Backoff, Connections, gaveUp, itemError, unary, type Conn, type ResolvedClientOptions } from './connection.js';
 
 export interface PartitionInfo {
   readonly partition: number;
@@ -88,23 +88,33 @@ export class MetadataCache {
    * Retries with backoff within the options' attempts and operation timeout.
    */
   async refresh(topics: readonly string[] = []): Promise<MetadataResponse__Output> {
+    const md = await this.askAnyNode('Metadata', (conn, timeoutMs) =>
+      unary<MetadataRequest, MetadataResponse__Output>(conn.metadata.Metadata.bind(conn.metadata), { topics: [...topics] }, timeoutMs),
+    );
+    this.absorb(md, topics.length === 0);
+    return md;
+  }
+
+  /**
+   * `call` on the first node that answers it (known nodes first, then the bootstrap list), retrying
+   * every failure with backoff within the options' attempts and operation timeout. Only for calls
+   * that are safe to repeat.
+   */
+  async askAnyNode<T>(what: string, call: (conn: Conn, timeoutMs: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.options.operationTimeoutMs;
     const backoff = new Backoff(this.options.retryBackoffMs, this.options.retryBackoffMaxMs);
     let last: unknown;
     for (let attempt = 0; attempt < this.options.attemptsMax && Date.now() < deadline; attempt++) {
       for (const address of this.candidates()) {
         try {
-          const conn = this.conns.get(address);
-          const md = await unary<MetadataRequest, MetadataResponse__Output>(conn.metadata.Metadata.bind(conn.metadata), { topics: [...topics] }, Math.min(this.options.requestTimeoutMs, Math.max(1, deadline - Date.now())));
-          this.absorb(md, topics.length === 0);
-          return md;
+          return await call(this.conns.get(address), Math.min(this.options.requestTimeoutMs, Math.max(1, deadline - Date.now())));
         } catch (err) {
           last = err;
         }
       }
       await backoff.wait(deadline);
     }
-    throw gaveUp(`no node of ${this.options.bootstrapServers.join(',')} answered Metadata`, last);
+    throw gaveUp(`no node of ${this.options.bootstrapServers.join(',')} answered ${what}`, last);
   }
 
   /**

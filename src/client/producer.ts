@@ -3,12 +3,23 @@
  * null key), appends to the RecordAccumulator and returns a promise of the record's offset. A sender
  * loop (the only timers) drains ready batches and sends one Produce RPC per leader.
  *
- * Retries: only what surely did not happen — definite failures such as NOT_LEADER (after a metadata
- * refresh or following the hint), PROPOSAL_DROPPED, and a node that could not be reached before
- * anything was sent — with backoff, at most `retries` times and within `deliveryTimeoutMs`. An
- * indefinite failure (timeout, lost leadership, connection lost mid-call) is reported to the caller
- * as a RunnelError with `definite === false`: the records may or may not have been written.
- * There is no idempotence yet (the broker refuses producer ids), so nothing is retried blindly.
+ * Idempotence (on by default with acks 'all', as in Kafka 3): the producer gets a producer id from
+ * any node (InitProducerId) and numbers each partition's records; the partition leader answers a
+ * resent batch it already has with the original offsets. So every failure whose outcome is unknown
+ * (timeout, lost leadership, connection lost mid-call) is retried as well, always with the batch's
+ * first identity and sequence, and a record is written exactly once.
+ *
+ * Retries, with backoff, at most `retries` times and within `deliveryTimeoutMs`: definite failures
+ * such as NOT_LEADER (after a metadata refresh or following the hint), PROPOSAL_DROPPED, a node that
+ * could not be reached before anything was sent; with idempotence also indefinite failures and
+ * OUT_OF_ORDER_SEQUENCE (a batch that overtook an earlier one). Without idempotence an indefinite
+ * failure is reported to the caller as a RunnelError with `definite === false`: the records may or may
+ * not have been written.
+ *
+ * A sequence gap no pending batch can fill (an earlier batch failed for good, e.g. its delivery
+ * timeout expired, or the leader forgot an idle producer) would block the partition for ever; the
+ * partition then takes a fresh producer id and numbers its unsent batches from 0 again (KIP-360's
+ * answer, with a new id instead of a bumped epoch).
  */
 import { RunnelError, type Rng } from '../core/index.js';
 import type { ProduceRequest } from '../api/generated/runnel/v1/ProduceRequest.js';
@@ -16,7 +27,11 @@ import type { ProduceResponse__Output } from '../api/generated/runnel/v1/Produce
 import { Connections, isRetriable, itemError, resolveClientOptions, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
 import { MetadataCache } from './metadata-cache.js';
 import { Partitioner, RoundRobinPartitioner, StickyPartitioner, type TopicPartitions } from './partitioner.js';
+import { ProducerIdentity } from './producer-identity.js';
 import { RecordAccumulator, DEFAULT_ACCUMULATOR_CONFIG, recordSizeBytes, type ProducerBatch, type ProducerRecord } from './record-accumulator.js';
+
+/** Kafka's bound for idempotent producers: the broker remembers a producer's last 5 batches per partition. */
+export const idempotentInFlightMax = 5;
 
 export type AcksSetting = 'all' | '1' | '0';
 
@@ -26,7 +41,15 @@ export interface ProducerOptions extends ClientOptions {
   readonly lingerMs?: number;
   readonly batchSizeBytes?: number;
   readonly bufferMemoryBytes?: number;
-  /** Batches in flight per partition. Default 1: without idempotence more could reorder on retry. */
+  /**
+   * Kafka's `enable.idempotence`: default true with acks 'all', and it requires acks 'all'. Retries
+   * then never duplicate a record.
+   */
+  readonly enableIdempotence?: boolean;
+  /**
+   * Batches in flight per partition. Default 5 with idempotence (at most 5), else 1: without it more
+   * could reorder a partition on retry.
+   */
   readonly maxInFlightPerPartition?: number;
   /** Retries of one batch at most (Kafka's `retries`; default 100, bounded in time by `deliveryTimeoutMs`). */
   readonly retries?: number;
@@ -68,6 +91,10 @@ const mathRng: Rng = {
   chance: (p) => Math.random() < p,
 };
 
+function partitionKey(b: ProducerBatch): string {
+  return `${b.tp.topic}/${b.tp.partition}`;
+}
+
 function bytes(v: Uint8Array | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -81,6 +108,8 @@ export class Producer {
   private readonly partitioner: Partitioner;
   private readonly pending = new Map<ProducerRecord, Pending>();
   private readonly acks: 'ACKS_ALL' | 'ACKS_LEADER' | 'ACKS_NONE';
+  /** Set when idempotent. */
+  private readonly identity: ProducerIdentity | undefined;
   private readonly retries: number;
   private readonly deliveryTimeoutMs: number;
   private readonly maxRequestBytes: number;
@@ -96,6 +125,13 @@ export class Producer {
     this.options = resolveClientOptions(options);
     this.metadata = new MetadataCache(this.conns, this.options);
     this.acks = options.acks === '0' ? 'ACKS_NONE' : options.acks === '1' ? 'ACKS_LEADER' : 'ACKS_ALL';
+    const idempotent = options.enableIdempotence ?? this.acks === 'ACKS_ALL';
+    const inFlightMax = options.maxInFlightPerPartition ?? (idempotent ? idempotentInFlightMax : 1);
+    if (idempotent && this.acks !== 'ACKS_ALL') throw new RunnelError('RUNNEL_ERR_INVALID_CONFIG', ['enableIdempotence requires acks all']);
+    if (idempotent && inFlightMax > idempotentInFlightMax) {
+      throw new RunnelError('RUNNEL_ERR_INVALID_CONFIG', [`maxInFlightPerPartition ${inFlightMax} is above ${idempotentInFlightMax}, the most an idempotent producer may have`]);
+    }
+    this.identity = idempotent ? new ProducerIdentity(this.metadata) : undefined;
     this.retries = options.retries ?? 100;
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 30_000;
     this.maxRequestBytes = options.maxRequestBytes ?? 1 << 20;
@@ -105,7 +141,7 @@ export class Producer {
       batchSizeBytes,
       lingerMs: options.lingerMs ?? DEFAULT_ACCUMULATOR_CONFIG.lingerMs,
       bufferMemoryBytesMax: Math.max(batchSizeBytes, options.bufferMemoryBytes ?? DEFAULT_ACCUMULATOR_CONFIG.bufferMemoryBytesMax),
-      inFlightBatchesPerPartitionMax: options.maxInFlightPerPartition ?? 1,
+      inFlightBatchesPerPartitionMax: inFlightMax,
       retryBackoffMs: this.options.retryBackoffMs,
     });
     const rng = options.rng ?? mathRng;
@@ -213,7 +249,22 @@ export class Producer {
     if (requests.length > 0 || this.accumulator.nextReadyMs(now) > now) this.wake();
   }
 
+  /** Idempotent: a batch sent for the first time (or after a gap) takes its partition's producer id. */
+  private async assignProducerIds(batches: readonly ProducerBatch[]): Promise<void> {
+    const identity = this.identity;
+    if (identity === undefined) return;
+    for (const b of batches) if (b.producerId < 0) b.producerId = await identity.producerIdFor(partitionKey(b));
+  }
+
   private async sendRequest(leaderId: number, batches: readonly ProducerBatch[]): Promise<void> {
+    try {
+      await this.assignProducerIds(batches);
+    } catch (err) {
+      const e = err instanceof RunnelError ? err : new RunnelError('RUNNEL_ERR_INTERNAL', [String(err)]);
+      for (const b of batches) this.retryOrFail(b, e, false);
+      this.afterCompletions();
+      return;
+    }
     const address = leaderId === 0 ? undefined : this.metadata.nodeAddress(leaderId);
     if (address === undefined || !(await this.conns.ready(address, Math.min(1_000, this.options.requestTimeoutMs)))) {
       // Nothing was sent: retrying cannot duplicate anything.
@@ -231,6 +282,7 @@ export class Producer {
         topic,
         partitions: bs.map((b) => ({
           partition: b.tp.partition,
+          ...(b.producerId < 0 ? {} : { producer: { producerId: b.producerId, producerEpoch: 0, baseSequence: b.baseSequence ?? 0 } }),
           records: b.records.map((r) => ({
             ...(r.key === null ? {} : { key: r.key as Buffer }),
             value: (r.value ?? Buffer.alloc(0)) as Buffer,
@@ -278,12 +330,31 @@ export class Producer {
       this.metadata.onNotLeader(b.tp.topic, b.tp.partition, err);
       if (this.metadata.leaderId(b.tp.topic, b.tp.partition) === 0) this.requestRefresh();
     }
+    if (err.code === 'RUNNEL_ERR_OUT_OF_ORDER_SEQUENCE') this.onSequenceGap(b);
     const expired = Date.now() - b.createdMs >= this.deliveryTimeoutMs;
-    if (isRetriable(err) && (!sent || b.attempts <= this.retries) && !expired) {
+    if (this.retriable(err) && (!sent || b.attempts <= this.retries) && !expired) {
       this.accumulator.reenqueue(b, Date.now());
     } else {
       this.fail(b, err);
     }
+  }
+
+  /** Idempotent: an unknown outcome is safe to resend; so is a batch that overtook an earlier one. */
+  private retriable(err: RunnelError): boolean {
+    if (this.identity === undefined) return isRetriable(err);
+    return isRetriable(err) || !err.definite || err.code === 'RUNNEL_ERR_OUT_OF_ORDER_SEQUENCE';
+  }
+
+  /**
+   * The leader refused `b` (definitely not written) because its sequence does not follow the last
+   * one of its producer id. While other batches of the partition are pending it just waits its turn
+   * (an earlier one may fill the gap; later ones come back refused too). Alone, the gap is permanent:
+   * the partition takes a fresh producer id and numbers `b` and everything after it from 0 again.
+   */
+  private onSequenceGap(b: ProducerBatch): void {
+    if (this.identity === undefined || !this.accumulator.isAloneInFlight(b)) return;
+    this.identity.replace(partitionKey(b), b.producerId);
+    this.accumulator.restartSequences(b);
   }
 
   private afterCompletions(): void {

@@ -18,6 +18,9 @@ import { assert, NO_NODE, type NodeId } from '../core/index.js';
 /** Per-record framing overhead counted against the batch and buffer budgets (varints, attributes, offsets). */
 export const RECORD_OVERHEAD_BYTES = 16;
 
+/** Sequence numbers are int32 and wrap to 0, as in Kafka. */
+export const sequenceModulus = 2 ** 31;
+
 export interface ProducerRecord {
   readonly key: Uint8Array | null;
   readonly value: Uint8Array | null;
@@ -64,6 +67,11 @@ export interface ProducerBatch {
   baseSequence: number | null;
   /** Times drained (1 after the first send). */
   attempts: number;
+  /**
+   * The idempotent producer id the batch was sent with (-1: none yet). The producer keeps it across
+   * retries, so a batch whose fate is unknown is only ever resent under the same identity.
+   */
+  producerId: number;
   /** A re-enqueued batch is not drained before this time. */
   retryNotBeforeMs: number;
 }
@@ -202,6 +210,27 @@ export class RecordAccumulator {
     return this.partitions.get(key(tp))?.queue ?? [];
   }
 
+  /** `batch` (in flight) is its partition's only batch in flight, and no earlier one is queued. */
+  isAloneInFlight(batch: ProducerBatch): boolean {
+    const state = this.inFlightState(batch);
+    return state.inFlight.size === 1 && !state.queue.some((b) => b.id < batch.id);
+  }
+
+  /**
+   * An idempotent producer's partition starts over under a new producer id: `batch` (alone in flight,
+   * refused, so not written) and every queued batch of its partition lose their sequence and id, and
+   * are numbered again from 0, in order, when next drained.
+   */
+  restartSequences(batch: ProducerBatch): void {
+    assert(this.isAloneInFlight(batch), () => `batch ${batch.id} is not alone in flight`);
+    const state = this.inFlightState(batch);
+    for (const b of [batch, ...state.queue]) {
+      b.baseSequence = null;
+      b.producerId = -1;
+    }
+    state.nextSequence = 0;
+  }
+
   inFlightCount(tp: TopicPartition): number {
     return this.partitions.get(key(tp))?.inFlight.size ?? 0;
   }
@@ -226,7 +255,7 @@ export class RecordAccumulator {
     batch.attempts += 1;
     if (batch.baseSequence === null) {
       batch.baseSequence = state.nextSequence;
-      state.nextSequence += batch.records.length;
+      state.nextSequence = (state.nextSequence + batch.records.length) % sequenceModulus;
     }
     state.inFlight.set(batch.id, batch);
     assert(state.inFlight.size <= this.config.inFlightBatchesPerPartitionMax, 'in-flight bound exceeded');
@@ -242,6 +271,7 @@ export class RecordAccumulator {
       closed: false,
       baseSequence: null,
       attempts: 0,
+      producerId: -1,
       retryNotBeforeMs: 0,
     };
     state.queue.push(batch);

@@ -64,6 +64,10 @@ export const ErrorCatalog = {
   RUNNEL_ERR_LEADERSHIP_LOST: spec('node %s stopped leading %s (%s); the write may or may not have happened', GrpcStatus.UNAVAILABLE, false),
   // Another entry was committed at the index a proposal was appended at: it can never commit.
   RUNNEL_ERR_PROPOSAL_SUPERSEDED: spec('proposal at index %s (term %s) of %s was superseded by an entry of term %s', GrpcStatus.ABORTED, true),
+  // Idempotent producers (src/log/producer-state.ts): a batch that does not continue the producer's
+  // sequence in the partition, or that comes from a fenced (older) epoch of the producer.
+  RUNNEL_ERR_OUT_OF_ORDER_SEQUENCE: spec('out of order sequence from producer %s in %s: expected %s, got %s', GrpcStatus.FAILED_PRECONDITION, true),
+  RUNNEL_ERR_INVALID_PRODUCER_EPOCH: spec('producer %s epoch %s is older than its current epoch %s in %s', GrpcStatus.FAILED_PRECONDITION, true),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCatalog;

@@ -3,6 +3,7 @@ import { assert } from '../core/index.js';
 import { At, batchHeaderBytes, batchMagic, compressionMask, crcStart, recordBytesMin } from './batch-layout.js';
 import { readInt64, writeInt64 } from './int64.js';
 import { corrupt } from './log-errors.js';
+import type { BatchProducer } from './producer-state.js';
 import { int64SafeMax, timestampMsMax } from './record-limits.js';
 
 /** Everything in a batch but its records. */
@@ -108,6 +109,14 @@ export function describeBatch(data: Uint8Array): BatchRecords {
     recordCount: v.getInt32(At.recordCount),
     appendTimeMs: readInt64(v, At.appendTimeMs, 'appendTimeMs'),
   };
+}
+
+/** The producer fields of a data entry (framing checked, not the CRC), or undefined without a producer id. */
+export function producerOf(data: Uint8Array): BatchProducer | undefined {
+  const v = framed(data);
+  const producerId = readInt64(v, At.producerId, 'producerId');
+  if (producerId < 0) return undefined;
+  return { producerId, producerEpoch: v.getInt16(At.producerEpoch), baseSequence: v.getInt32(At.baseSequence) };
 }
 
 function checkStamp(stamp: BatchStamp, recordCount: number): void {

@@ -1,4 +1,5 @@
-export { type BatchHeader, type BatchRecords, type BatchStamp, describeBatch, readBatchHeader, stampBatch, verifyBatch } from './batch-header.js';
+export { type BatchHeader, type BatchRecords, type BatchStamp, describeBatch, producerOf, readBatchHeader, stampBatch, verifyBatch } from './batch-header.js';
+export { type BatchProducer, type ProducerBatchMeta, type SequenceCheck, ProducerStates, lastSequence, producerBatchesKept, sequenceModulus } from './producer-state.js';
 export { type BatchInput, type RecordInput, encodeBatch } from './batch-encoder.js';
 export { validateBatch } from './batch-validation.js';
 export { type LogRecord, type RecordHeader, RecordBatch, decodeBatch } from './record-batch.js';
@@ -28,4 +29,5 @@ export {
   type PartitionLogOptions,
   type RetentionPlan,
   PartitionLog,
+  PRODUCER_DEFAULTS,
 } from './partition-log.js';

@@ -9,12 +9,13 @@ import {
   type Offset,
   type Term,
 } from '../core/index.js';
-import { stampBatch, type BatchRecords } from './batch-header.js';
+import { producerOf, stampBatch, type BatchRecords } from './batch-header.js';
 import { validateBatch } from './batch-validation.js';
 import { checkFetched } from './fetched-batches.js';
 import { corrupt, invalid } from './log-errors.js';
 import { baseOffsetOf, type PartitionStore, type StoredBatch } from './partition-store.js';
 import { decodePartitionSnapshot, encodePartitionSnapshot } from './partition-snapshot.js';
+import { lastSequence, ProducerStates, type BatchProducer } from './producer-state.js';
 import { timestampMsMax } from './record-limits.js';
 import { retentionCut, type RetentionPolicy } from './retention.js';
 
@@ -43,6 +44,11 @@ export interface AppendResult {
   readonly baseOffset: Offset;
   readonly lastOffset: Offset;
   readonly appendTimeMs: number;
+  /**
+   * The batch repeats one an idempotent producer already wrote (a retry): nothing was proposed, and
+   * the offsets are the original's, which may not be committed yet (lastOffset >= highWatermark).
+   */
+  readonly duplicate: boolean;
 }
 
 /** What the host compacts after retention: `GroupStorage.compact(snapshot at compactIndex, compactIndex)`. */
@@ -66,7 +72,20 @@ export interface PartitionLogOptions {
    */
   readonly commitIndex: Index;
   readonly logger?: Logger;
+  /** Idempotent producers remembered at most (the least recently written go first). Default 10,000. */
+  readonly producersMax?: number;
+  /**
+   * Producer state is rebuilt on open from the batches appended in the last this-many ms before
+   * `nowMs`, and forgotten by `expireProducers` after as long without a write. Default 15 minutes.
+   */
+  readonly producerWindowMs?: number;
+  /** The clock when opening (for the window); unset: rebuild from the whole log. */
+  readonly nowMs?: number;
 }
+
+export const PRODUCER_DEFAULTS = { producersMax: 10_000, producerWindowMs: 15 * 60_000 } as const;
+/** Bytes read per step while rebuilding producer state on open. */
+const rebuildReadBytes = 4 << 20;
 
 interface Leadership {
   readonly term: Term;
@@ -97,6 +116,8 @@ export class PartitionLog {
   private retentionRunning = false;
   /** Bumped by restoreSnapshot so an await that straddles it drops its result. */
   private generation = 0;
+  private readonly producers: ProducerStates;
+  private readonly producerWindowMs: number;
   private readonly store: PartitionStore;
   private readonly nodeId: NodeId;
   private readonly logger: Logger;
@@ -110,6 +131,8 @@ export class PartitionLog {
     this.lastAppendTimeMs = lastAppendTimeMs;
     this.name = `partition group ${options.groupId}`;
     this.logger = (options.logger ?? silentLogger).child({ groupId: options.groupId });
+    this.producers = new ProducerStates(options.producersMax ?? PRODUCER_DEFAULTS.producersMax, this.name);
+    this.producerWindowMs = options.producerWindowMs ?? PRODUCER_DEFAULTS.producerWindowMs;
     this.checkInvariants();
   }
 
@@ -118,7 +141,37 @@ export class PartitionLog {
     const compacted = snapshotPoint(options.snapshot);
     const hw = await appliedPoint(options.store, compacted, options.commitIndex);
     const lastAppendTimeMs = await lastAppendTime(options.store, compacted.offset, hw);
-    return new PartitionLog(options, compacted, hw, lastAppendTimeMs);
+    const log = new PartitionLog(options, compacted, hw, lastAppendTimeMs);
+    await log.rebuildProducers(options.nowMs);
+    return log;
+  }
+
+  /** Replay the producer fields of the committed batches inside the window (one seek, then a scan). */
+  private async rebuildProducers(nowMs: number | undefined): Promise<void> {
+    const hw = this.hw;
+    let offset = this.compacted.offset;
+    if (nowMs !== undefined) {
+      const loc = await this.store.findByTime(nowMs - this.producerWindowMs, hw.index);
+      if (loc === undefined) return;
+      offset = Math.max(offset, baseOffsetOf(loc));
+    }
+    let batches = 0;
+    while (offset < hw.offset) {
+      const stored = await this.store.readFromOffset(offset, rebuildReadBytes, hw.index);
+      assert(stored.length > 0, () => `${this.name}: offset ${offset} below the high watermark is not stored`);
+      for (const b of stored) {
+        const producer = producerOf(b.data);
+        if (producer !== undefined) this.rememberApplied(producer, baseOffsetOf(b), b.recordCount, b.appendTimeMs);
+        batches++;
+      }
+      offset = stored[stored.length - 1]!.endOffset;
+    }
+    if (this.producers.size > 0) this.logger.info({ producers: this.producers.size, batches }, 'partition log: rebuilt idempotent producer state');
+  }
+
+  private rememberApplied(p: BatchProducer, baseOffset: Offset, recordCount: number, appendTimeMs: number): void {
+    const lastOffset = baseOffset + recordCount - 1;
+    this.producers.recordApplied(p, { firstSeq: p.baseSequence, lastSeq: lastSequence(p.baseSequence, recordCount), baseOffset, lastOffset, appendTimeMs });
   }
 
   get logStartOffset(): Offset {
@@ -152,39 +205,67 @@ export class PartitionLog {
     // Restarting leadership without stopLeading would rewind the end offset over uncommitted appends.
     assert(this.leader === undefined, () => `${this.name}: startLeading(${term}) while leading term ${this.leader?.term}`);
     this.leader = { term, endOffset: this.hw.offset };
+    this.producers.clearStamped();
     this.logger.info({ term, endOffset: this.hw.offset }, 'partition log leading');
   }
 
   /** Called on losing leadership: uncommitted appends are now Raft's to keep or drop. */
   stopLeading(): void {
     this.leader = undefined;
+    this.producers.clearStamped();
   }
 
   /**
    * Validate a producer's encoded batch, stamp its base offset (the log end offset), append time
    * (never below the last one, whatever the clock says) and leader epoch in place, and hand it to
-   * `propose` (RawNode.propose). If propose throws, nothing changes.
+   * `propose` (RawNode.propose). If propose throws, nothing changes. A batch with a producer id is
+   * first checked against the producer's sequence (producer-state.ts): a retry of a batch already
+   * written is not proposed again but answered with its offsets (`duplicate`).
    */
   append(data: Uint8Array, nowMs: number, propose: (data: Uint8Array) => void): AppendResult {
     const leader = this.leader;
     if (leader === undefined) throw new RunnelError('RUNNEL_ERR_NOT_LEADER', [this.nodeId, this.name]);
     assert(Number.isSafeInteger(nowMs) && nowMs >= 0 && nowMs <= timestampMsMax, () => `clock reads ${nowMs}`);
-    const { recordCount } = validateBatch(data);
+    const { recordCount, header } = validateBatch(data);
+    const producer: BatchProducer | undefined = header.producerId >= 0 ? header : undefined;
+    if (producer !== undefined) {
+      const seen = this.producers.check(producer, recordCount);
+      if (seen.kind === 'duplicate') {
+        const b = seen.batch;
+        return { baseOffset: b.baseOffset, lastOffset: b.lastOffset, appendTimeMs: b.appendTimeMs, duplicate: true };
+      }
+    }
     const baseOffset = leader.endOffset;
     const appendTimeMs = Math.max(nowMs, this.lastAppendTimeMs);
     stampBatch(data, { baseOffset, appendTimeMs, leaderEpoch: leader.term });
     propose(data);
     leader.endOffset = baseOffset + recordCount;
     this.lastAppendTimeMs = appendTimeMs;
-    return { baseOffset, lastOffset: baseOffset + recordCount - 1, appendTimeMs };
+    const lastOffset = baseOffset + recordCount - 1;
+    if (producer !== undefined) {
+      const firstSeq = producer.baseSequence;
+      this.producers.recordStamped(producer, { firstSeq, lastSeq: lastSequence(firstSeq, recordCount), baseOffset, lastOffset, appendTimeMs });
+    }
+    return { baseOffset, lastOffset, appendTimeMs, duplicate: false };
+  }
+
+  /** Forget idempotent producers that wrote nothing within the window before `nowMs`. */
+  expireProducers(nowMs: number): number {
+    return this.producers.expire(nowMs - this.producerWindowMs);
+  }
+
+  /** Idempotent producers remembered (committed state). */
+  get producerCount(): number {
+    return this.producers.size;
   }
 
   /**
    * Apply committed entry `index`: `records` is describeBatch(entry.data) for a data entry and
-   * undefined for a control entry (a no-op, a membership change). Offsets are dense, so a data entry
-   * must start exactly at the high watermark.
+   * undefined for a control entry (a no-op, a membership change); `producer` is producerOf(entry.data)
+   * for a batch of an idempotent producer. Offsets are dense, so a data entry must start exactly at
+   * the high watermark.
    */
-  apply(index: Index, records: BatchRecords | undefined): void {
+  apply(index: Index, records: BatchRecords | undefined, producer?: BatchProducer): void {
     assert(index === this.hw.index + 1, () => `${this.name}: applying entry ${index} after ${this.hw.index}`);
     if (records === undefined) {
       this.hw = { index, offset: this.hw.offset };
@@ -194,6 +275,10 @@ export class PartitionLog {
     assert(records.recordCount >= 1, () => `${this.name}: entry ${index} has ${records.recordCount} records`);
     this.hw = { index, offset: records.baseOffset + records.recordCount };
     this.lastAppendTimeMs = Math.max(this.lastAppendTimeMs, records.appendTimeMs);
+    if (producer !== undefined) {
+      this.rememberApplied(producer, records.baseOffset, records.recordCount, records.appendTimeMs);
+      this.producers.dropStampedBelow(this.hw.offset);
+    }
     this.checkInvariants();
   }
 
@@ -207,6 +292,7 @@ export class PartitionLog {
     assert(snap.endOffset >= this.hw.offset, () => `${this.name}: snapshot end offset ${snap.endOffset} behind ${this.hw.offset}`);
     this.compacted = { index, offset: snap.endOffset };
     this.hw = this.compacted;
+    this.producers.clear();
     this.generation++;
     this.checkInvariants();
     this.logger.info({ index, endOffset: snap.endOffset }, 'partition log restored from snapshot');

@@ -48,6 +48,9 @@ function produce(req: ProduceRequest__Output) {
 }
 
 const produceHandlers: ProduceServiceHandlers = {
+  InitProducerId(_call, callback) {
+    callback(null, { producerId: 2 ** 40 + 7, producerEpoch: 0 });
+  },
   Produce(call, callback) {
     received.push(call.request);
     try {

@@ -12,6 +12,8 @@ const root = tempDir('runnel-broker-');
 let spec: NodeSpec;
 let node: RunningNode;
 let c: ApiClient;
+/** Set by the idempotence test for the restart test. */
+let idempotentRetry: { resend: () => Promise<{ error: unknown; baseOffset: number }>; baseOffset: number } | undefined;
 
 const rec = (value: string, key: string | null = 'k') => ({ ...(key === null ? {} : { key: Buffer.from(key) }), value: Buffer.from(value) });
 
@@ -185,6 +187,28 @@ describe('single node', () => {
     expect(read.topics[0]!.partitions[0]!.records.map((r) => r.value.toString())).toEqual(['new']);
   });
 
+  it('idempotent producers: unique ids, a retry answered with the original offsets, gaps refused', async () => {
+    const initId = () => call<object, { producerId: number; producerEpoch: number }>(c.produce.InitProducerId.bind(c.produce), {});
+    const ids = await Promise.all(Array.from({ length: 20 }, initId));
+    expect(new Set(ids.map((r) => r.producerId)).size).toBe(20);
+    expect(ids.every((r) => r.producerEpoch === 0 && Number.isSafeInteger(r.producerId) && r.producerId > 2 ** 20)).toBe(true);
+    const producerId = ids[0]!.producerId;
+    const send = (baseSequence: number, values: string[]) =>
+      c.send({ acks: 'ACKS_ALL', topics: [{ topic: 'orders', partitions: [{ partition: 0, records: values.map((v) => rec(v)), producer: { producerId, producerEpoch: 0, baseSequence } }] }] }).then((r) => r.topics[0]!.partitions[0]!);
+    const first = await send(0, ['i0', 'i1']);
+    expect(first.error).toBeNull();
+    const retry = await send(0, ['i0', 'i1']);
+    expect(retry.error).toBeNull();
+    expect(retry.baseOffset).toBe(first.baseOffset);
+    const gap = await send(5, ['gap']);
+    expect(gap.error?.code).toBe('ERROR_CODE_OUT_OF_ORDER_SEQUENCE');
+    expect(gap.error?.definite).toBe(true);
+    const next = await send(2, ['i2']);
+    expect(next.baseOffset).toBe(first.baseOffset + 2);
+    expect((await send(0, ['i0'])).error?.code).toBe('ERROR_CODE_OUT_OF_ORDER_SEQUENCE'); // same start, other length: not a retry
+    idempotentRetry = { resend: () => send(2, ['i2']), baseOffset: next.baseOffset };
+  });
+
   it('restarts from its data directory with everything it had', async () => {
     const before = await fetchAll('orders', 1, 0, 5);
     await node.stop();
@@ -199,5 +223,9 @@ describe('single node', () => {
       return p.error ? undefined : p;
     }, 10_000, 'produce after restart');
     expect(next.baseOffset).toBe(before.highWatermark);
+    // The producer state is rebuilt from the log: a retry from before the restart is still a duplicate.
+    const again = await idempotentRetry!.resend();
+    expect(again.error).toBeNull();
+    expect(again.baseOffset).toBe(idempotentRetry!.baseOffset);
   });
 });

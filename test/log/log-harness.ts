@@ -3,6 +3,7 @@ import {
   describeBatch,
   encodeBatch,
   PartitionLog,
+  producerOf,
   type AppendResult,
   type BatchInput,
   type RetentionPlan,
@@ -52,7 +53,7 @@ export class LogHarness {
 
   commitTo(index: Index): void {
     for (const e of this.store.all()) {
-      if (e.index > this.committedIndex && e.index <= index) this.log.apply(e.index, e.data && describeBatch(e.data));
+      if (e.index > this.committedIndex && e.index <= index) this.log.apply(e.index, e.data && describeBatch(e.data), e.data && producerOf(e.data));
     }
   }
 
@@ -67,8 +68,8 @@ export class LogHarness {
   }
 
   /** Restart: a fresh PartitionLog over the same store, from the last retention snapshot. */
-  async reopen(snapshot: { index: Index; data: Uint8Array } | undefined): Promise<void> {
+  async reopen(snapshot: { index: Index; data: Uint8Array } | undefined, nowMs?: number): Promise<void> {
     const commitIndex = this.committedIndex;
-    this.log = await PartitionLog.open({ store: this.store, nodeId: 1, groupId: 7, commitIndex, ...(snapshot && { snapshot }) });
+    this.log = await PartitionLog.open({ store: this.store, nodeId: 1, groupId: 7, commitIndex, ...(snapshot && { snapshot }), ...(nowMs !== undefined && { nowMs }) });
   }
 }

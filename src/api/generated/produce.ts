@@ -3,6 +3,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { Error as _runnel_v1_Error, Error__Output as _runnel_v1_Error__Output } from './runnel/v1/Error.js';
+import type { InitProducerIdRequest as _runnel_v1_InitProducerIdRequest, InitProducerIdRequest__Output as _runnel_v1_InitProducerIdRequest__Output } from './runnel/v1/InitProducerIdRequest.js';
+import type { InitProducerIdResponse as _runnel_v1_InitProducerIdResponse, InitProducerIdResponse__Output as _runnel_v1_InitProducerIdResponse__Output } from './runnel/v1/InitProducerIdResponse.js';
 import type { Node as _runnel_v1_Node, Node__Output as _runnel_v1_Node__Output } from './runnel/v1/Node.js';
 import type { PartitionProduceData as _runnel_v1_PartitionProduceData, PartitionProduceData__Output as _runnel_v1_PartitionProduceData__Output } from './runnel/v1/PartitionProduceData.js';
 import type { PartitionProduceResult as _runnel_v1_PartitionProduceResult, PartitionProduceResult__Output as _runnel_v1_PartitionProduceResult__Output } from './runnel/v1/PartitionProduceResult.js';
@@ -27,6 +29,8 @@ export interface ProtoGrpcType {
       Acks: EnumTypeDefinition
       Error: MessageTypeDefinition<_runnel_v1_Error, _runnel_v1_Error__Output>
       ErrorCode: EnumTypeDefinition
+      InitProducerIdRequest: MessageTypeDefinition<_runnel_v1_InitProducerIdRequest, _runnel_v1_InitProducerIdRequest__Output>
+      InitProducerIdResponse: MessageTypeDefinition<_runnel_v1_InitProducerIdResponse, _runnel_v1_InitProducerIdResponse__Output>
       Node: MessageTypeDefinition<_runnel_v1_Node, _runnel_v1_Node__Output>
       PartitionProduceData: MessageTypeDefinition<_runnel_v1_PartitionProduceData, _runnel_v1_PartitionProduceData__Output>
       PartitionProduceResult: MessageTypeDefinition<_runnel_v1_PartitionProduceResult, _runnel_v1_PartitionProduceResult__Output>

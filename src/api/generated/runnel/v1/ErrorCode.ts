@@ -111,6 +111,17 @@ export const ErrorCode = {
    * Another entry was committed where the write was appended: it can never commit. Definite.
    */
   ERROR_CODE_PROPOSAL_SUPERSEDED: 'ERROR_CODE_PROPOSAL_SUPERSEDED',
+  /**
+   * Produce with a producer identity: the batch's base_sequence does not continue the producer's
+   * sequence in this partition (an earlier batch is missing). Definite: nothing was written. Retry
+   * once the earlier batches are acknowledged; if none is pending, the gap is permanent.
+   */
+  ERROR_CODE_OUT_OF_ORDER_SEQUENCE: 'ERROR_CODE_OUT_OF_ORDER_SEQUENCE',
+  /**
+   * Produce with a producer identity: a newer epoch of the producer id has written to the partition;
+   * this instance is fenced. Definite: nothing was written.
+   */
+  ERROR_CODE_INVALID_PRODUCER_EPOCH: 'ERROR_CODE_INVALID_PRODUCER_EPOCH',
 } as const;
 
 /**
@@ -247,6 +258,19 @@ export type ErrorCode =
    */
   | 'ERROR_CODE_PROPOSAL_SUPERSEDED'
   | 23
+  /**
+   * Produce with a producer identity: the batch's base_sequence does not continue the producer's
+   * sequence in this partition (an earlier batch is missing). Definite: nothing was written. Retry
+   * once the earlier batches are acknowledged; if none is pending, the gap is permanent.
+   */
+  | 'ERROR_CODE_OUT_OF_ORDER_SEQUENCE'
+  | 24
+  /**
+   * Produce with a producer identity: a newer epoch of the producer id has written to the partition;
+   * this instance is fenced. Definite: nothing was written.
+   */
+  | 'ERROR_CODE_INVALID_PRODUCER_EPOCH'
+  | 25
 
 /**
  * Why a request, or one partition or topic of it, failed. Mirrors the error catalog of

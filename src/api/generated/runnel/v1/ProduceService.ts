@@ -3,6 +3,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { InitProducerIdRequest as _runnel_v1_InitProducerIdRequest, InitProducerIdRequest__Output as _runnel_v1_InitProducerIdRequest__Output } from '../../runnel/v1/InitProducerIdRequest.js';
+import type { InitProducerIdResponse as _runnel_v1_InitProducerIdResponse, InitProducerIdResponse__Output as _runnel_v1_InitProducerIdResponse__Output } from '../../runnel/v1/InitProducerIdResponse.js';
 import type { ProduceRequest as _runnel_v1_ProduceRequest, ProduceRequest__Output as _runnel_v1_ProduceRequest__Output } from '../../runnel/v1/ProduceRequest.js';
 import type { ProduceResponse as _runnel_v1_ProduceResponse, ProduceResponse__Output as _runnel_v1_ProduceResponse__Output } from '../../runnel/v1/ProduceResponse.js';
 import type { ProduceStreamRequest as _runnel_v1_ProduceStreamRequest, ProduceStreamRequest__Output as _runnel_v1_ProduceStreamRequest__Output } from '../../runnel/v1/ProduceStreamRequest.js';
@@ -12,6 +14,25 @@ import type { ProduceStreamResponse as _runnel_v1_ProduceStreamResponse, Produce
  * Appends records to partitions; each partition's requests go to its leader.
  */
 export interface ProduceServiceClient extends grpc.Client {
+  /**
+   * Gives an idempotent producer its identity (Kafka's InitProducerId): a producer id unique in the
+   * cluster for ever, with epoch 0. Any node answers. Call it once per producer instance, then send
+   * each partition's batches with that id and per-partition sequence numbers (ProducerIdentity).
+   */
+  InitProducerId(argument: _runnel_v1_InitProducerIdRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  InitProducerId(argument: _runnel_v1_InitProducerIdRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  InitProducerId(argument: _runnel_v1_InitProducerIdRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  InitProducerId(argument: _runnel_v1_InitProducerIdRequest, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Gives an idempotent producer its identity (Kafka's InitProducerId): a producer id unique in the
+   * cluster for ever, with epoch 0. Any node answers. Call it once per producer instance, then send
+   * each partition's batches with that id and per-partition sequence numbers (ProducerIdentity).
+   */
+  initProducerId(argument: _runnel_v1_InitProducerIdRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  initProducerId(argument: _runnel_v1_InitProducerIdRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  initProducerId(argument: _runnel_v1_InitProducerIdRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  initProducerId(argument: _runnel_v1_InitProducerIdRequest, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  
   /**
    * Appends records to partitions and answers once each partition's records are as durable as `acks`
    * asks. Partitions succeed or fail independently.
@@ -57,6 +78,13 @@ export interface ProduceServiceClient extends grpc.Client {
  */
 export interface ProduceServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
+   * Gives an idempotent producer its identity (Kafka's InitProducerId): a producer id unique in the
+   * cluster for ever, with epoch 0. Any node answers. Call it once per producer instance, then send
+   * each partition's batches with that id and per-partition sequence numbers (ProducerIdentity).
+   */
+  InitProducerId: grpc.handleUnaryCall<_runnel_v1_InitProducerIdRequest__Output, _runnel_v1_InitProducerIdResponse>;
+  
+  /**
    * Appends records to partitions and answers once each partition's records are as durable as `acks`
    * asks. Partitions succeed or fail independently.
    */
@@ -75,6 +103,7 @@ export interface ProduceServiceHandlers extends grpc.UntypedServiceImplementatio
 }
 
 export interface ProduceServiceDefinition extends grpc.ServiceDefinition {
+  InitProducerId: MethodDefinition<_runnel_v1_InitProducerIdRequest, _runnel_v1_InitProducerIdResponse, _runnel_v1_InitProducerIdRequest__Output, _runnel_v1_InitProducerIdResponse__Output>
   Produce: MethodDefinition<_runnel_v1_ProduceRequest, _runnel_v1_ProduceResponse, _runnel_v1_ProduceRequest__Output, _runnel_v1_ProduceResponse__Output>
   ProduceStream: MethodDefinition<_runnel_v1_ProduceStreamRequest, _runnel_v1_ProduceStreamResponse, _runnel_v1_ProduceStreamRequest__Output, _runnel_v1_ProduceStreamResponse__Output>
 }

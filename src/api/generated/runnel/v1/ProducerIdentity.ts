@@ -5,7 +5,16 @@ import type { Long } from '@grpc/proto-loader';
 
 /**
  * The identity of an idempotent producer (Kafka's producer id, epoch and sequence). With it, the
- * leader discards a retried batch it has already written, so retries never duplicate.
+ * leader discards a retried batch it has already written, so retries never duplicate: a batch equal
+ * (same first sequence and record count) to one of the producer's last 5 batches in the partition is
+ * answered with the offsets that batch got, once it is committed. Otherwise base_sequence must follow
+ * the producer's last sequence in the partition (sequences wrap from 2^31 - 1 to 0), else
+ * ERROR_CODE_OUT_OF_ORDER_SEQUENCE; a higher epoch must start at 0; a lower epoch than the partition
+ * has seen is ERROR_CODE_INVALID_PRODUCER_EPOCH. A producer id the partition does not know (new, or
+ * idle for more than 15 minutes) must start at sequence 0. Keep at most 5 batches per partition in
+ * flight, and resend a failed batch with the same sequence before any later one. A gap that no
+ * pending batch fills (a batch given up on) is permanent for that producer id: take a new one
+ * (InitProducerId) and number the partition's unsent batches from 0 again.
  */
 export interface ProducerIdentity {
   /**
@@ -18,14 +27,23 @@ export interface ProducerIdentity {
   'producerEpoch'?: (number);
   /**
    * The sequence number of this partition's first record in this request; it counts records per
-   * partition from 0 for each producer id and epoch.
+   * partition from 0 for each producer id and epoch, 0..2^31 - 1.
    */
   'baseSequence'?: (number);
 }
 
 /**
  * The identity of an idempotent producer (Kafka's producer id, epoch and sequence). With it, the
- * leader discards a retried batch it has already written, so retries never duplicate.
+ * leader discards a retried batch it has already written, so retries never duplicate: a batch equal
+ * (same first sequence and record count) to one of the producer's last 5 batches in the partition is
+ * answered with the offsets that batch got, once it is committed. Otherwise base_sequence must follow
+ * the producer's last sequence in the partition (sequences wrap from 2^31 - 1 to 0), else
+ * ERROR_CODE_OUT_OF_ORDER_SEQUENCE; a higher epoch must start at 0; a lower epoch than the partition
+ * has seen is ERROR_CODE_INVALID_PRODUCER_EPOCH. A producer id the partition does not know (new, or
+ * idle for more than 15 minutes) must start at sequence 0. Keep at most 5 batches per partition in
+ * flight, and resend a failed batch with the same sequence before any later one. A gap that no
+ * pending batch fills (a batch given up on) is permanent for that producer id: take a new one
+ * (InitProducerId) and number the partition's unsent batches from 0 again.
  */
 export interface ProducerIdentity__Output {
   /**
@@ -38,7 +56,7 @@ export interface ProducerIdentity__Output {
   'producerEpoch': (number);
   /**
    * The sequence number of this partition's first record in this request; it counts records per
-   * partition from 0 for each producer id and epoch.
+   * partition from 0 for each producer id and epoch, 0..2^31 - 1.
    */
   'baseSequence': (number);
 }
