@@ -373,6 +373,7 @@ export class Broker {
       proposal = this.mr.propose(p.groupId, data, { waitFor: acks === 'all' ? 'committed' : 'persisted' });
     });
     if (appended.duplicate) {
+      this.logger.info({ partition: `${topic}-${partition}`, producerId: producer?.producerId, baseSequence: producer?.baseSequence, baseOffset: appended.baseOffset }, 'produce: a resent batch was already written; answering with its offsets');
       if (acks === 'none') return noOffsets;
       await withTimeout(this.committedThrough(replica, term, appended.lastOffset, `${topic}-${partition}`), timeoutMs);
       return { baseOffset: appended.baseOffset, logAppendTimeMs: appended.appendTimeMs, logStartOffset: replica.log.logStartOffset };

@@ -118,6 +118,7 @@ export class Producer {
   private timerAtMs = Infinity;
   private closed = false;
   private refreshing: Promise<void> | undefined;
+  private retriedBatches = 0;
   /** Woken whenever a batch completes (buffer space freed, flush progress). */
   private waiters: (() => void)[] = [];
 
@@ -193,6 +194,11 @@ export class Producer {
       this.wake();
       await this.completion(100);
     }
+  }
+
+  /** Counters for monitoring and tests: batch resends so far. */
+  stats(): { readonly retriedBatches: number } {
+    return { retriedBatches: this.retriedBatches };
   }
 
   /** Flushes, then stops the sender and closes the connections. */
@@ -333,6 +339,7 @@ export class Producer {
     if (err.code === 'RUNNEL_ERR_OUT_OF_ORDER_SEQUENCE') this.onSequenceGap(b);
     const expired = Date.now() - b.createdMs >= this.deliveryTimeoutMs;
     if (this.retriable(err) && (!sent || b.attempts <= this.retries) && !expired) {
+      this.retriedBatches++;
       this.accumulator.reenqueue(b, Date.now());
     } else {
       this.fail(b, err);

@@ -31,9 +31,9 @@ const phaseTimeoutMs = 45_000;
 const catchUpTimeoutMs = 30_000;
 const keep = process.env['RUNNEL_E2E_KEEP'] === '1';
 const hostMode = process.env['RUNNEL_E2E_HOSTS'] === 'loopback' ? 'loopback-hosts' : 'ports';
-// The node refuses producer identities for now ("idempotent producers are not supported yet"):
-// RUNNEL_E2E_IDEMPOTENT=1 turns them on once it accepts them.
-const idempotent = process.env['RUNNEL_E2E_IDEMPOTENT'] === '1';
+// The producer is idempotent (InitProducerId, per-partition sequences, every failure retried);
+// RUNNEL_E2E_IDEMPOTENT=0 runs it without (unknown outcomes are then resent as relabelled copies).
+const idempotent = process.env['RUNNEL_E2E_IDEMPOTENT'] !== '0';
 
 /** Batches that were never acknowledged, not even by a resend. */
 function unacknowledged(history: readonly BatchResult[]): string[] {
@@ -130,7 +130,8 @@ describe('a 3-node cluster of real processes', () => {
     await waitPartitionsReady(cl, topic, false, 15_000);
 
     const run = Math.random().toString(36).slice(2, 8);
-    const ctx: ProduceContext = { client: cl, acks: 'ACKS_ALL', idempotent, producerId: Math.floor(Math.random() * 1_000_000), producerEpoch: 0 };
+    const producerId = idempotent ? await cl.initProducerId(Deadline.in(10_000, 'InitProducerId')) : -1;
+    const ctx: ProduceContext = { client: cl, acks: 'ACKS_ALL', idempotent, producerId, producerEpoch: 0 };
     const sequence = Array.from({ length: partitions }, () => 0);
     const history: BatchResult[] = [];
 

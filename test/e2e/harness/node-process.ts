@@ -146,6 +146,17 @@ export class NodeProcess {
     }
   }
 
+  /** SIGSTOP: the process stays, answers nothing, keeps its sockets open (a long GC pause, a hung VM). */
+  pause(): void {
+    if (!this.child) throw new Error(`node ${this.nodeId} is not running`);
+    this.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     this.start();

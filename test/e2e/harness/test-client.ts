@@ -190,6 +190,17 @@ export class TestClient {
 
   // ---- produce ----
 
+  /** A producer id from InitProducerId (asked of the controller; any node would do). */
+  async initProducerId(deadline: Deadline): Promise<number> {
+    const route: Route = { key: 'controller', leader: () => (this.controllerId === 0 ? undefined : this.controllerId) };
+    const r = await this.withRoute(route, deadline, true, (conn) =>
+      new Promise<{ producerId: number }>((resolve, reject) =>
+        conn.produce.InitProducerId({}, { deadline: deadline.callDeadline(this.options.callTimeoutMs) }, callback(resolve, reject)),
+      ),
+    );
+    return r.value.producerId;
+  }
+
   /**
    * Appends `records` to one partition and returns the base offset. With `producer` set the request
    * is idempotent and every failure is retried; without it an indefinite failure is thrown as
