@@ -22,6 +22,8 @@ export default defineConfig({
           include: [e2eTests],
           // Builds dist/ once per run for the e2e tests, which start real node processes from it.
           globalSetup: ['test/e2e/global-setup.ts'],
+          // One e2e file at a time: two clusters at once would skew cluster.e2e's failover bound.
+          fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
       },

@@ -46,7 +46,7 @@ function installExitHook(): void {
 }
 
 /** The environment without RUNNEL_* variables: the node reads every one of them as a config key. */
-function childEnv(): NodeJS.ProcessEnv {
+export function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RUNNEL_')) env[k] = v;
   return env;

@@ -24,7 +24,8 @@ function ephemeralLow(): number {
   return Number.isInteger(low) && low > 1024 ? low : ephemeralLowDefault;
 }
 
-function canBind(host: string, port: number): Promise<boolean> {
+/** Whether `port` on `host` can be bound right now (it is free). */
+export function canBind(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
