@@ -7,8 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../src/client/index.js';
 import { eventually } from '../broker/client.js';
-import { runnel, type Run } from './cli-harness.js';
-import { useSingleNode } from './cli-harness.js';
+import { runnel, useSingleNode, type Run } from './cli-harness.js';
 
 const node = useSingleNode('runnel-cli-alter-');
 
