@@ -8,9 +8,8 @@
 import { RunnelError } from '../core/index.js';
 import type { FetchRequest } from '../api/generated/runnel/v1/FetchRequest.js';
 import type { FetchResponse__Output } from '../api/generated/runnel/v1/FetchResponse.js';
-import type { ListOffsetsRequest } from '../api/generated/runnel/v1/ListOffsetsRequest.js';
-import type { ListOffsetsResponse__Output } from '../api/generated/runnel/v1/ListOffsetsResponse.js';
 import { Connections, itemError, resolveClientOptions, sleep, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
+import { leaderOffset } from './leader-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { TopicPartition } from './record-accumulator.js';
 import { Subscription } from './subscription.js';
@@ -254,32 +253,13 @@ export class Consumer {
     const deadline = Date.now() + this.options.operationTimeoutMs;
     for (const tp of tps) {
       for (;;) {
-        let retry: unknown;
-        const address = this.metadata.leaderAddress(tp.topic, tp.partition);
-        if (address !== undefined) {
-          const conn = this.conns.get(address);
-          try {
-            const res = await unary<ListOffsetsRequest, ListOffsetsResponse__Output>(
-              conn.fetch.ListOffsets.bind(conn.fetch),
-              { topics: [{ topic: tp.topic, partitions: [{ partition: tp.partition, spec: offsetSpec, timestampMs }] }] },
-              this.options.requestTimeoutMs,
-            );
-            const p = res.topics[0]?.partitions[0];
-            const err = itemError(p?.error);
-            if (p && !err) {
-              out.set(tpKey(tp), Number(p.offset));
-              break;
-            }
-            if (err?.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(tp.topic, tp.partition, err);
-            else if (err && !(err.definite && err.code === 'RUNNEL_ERR_PROPOSAL_DROPPED')) throw err;
-            retry = err;
-          } catch (err) {
-            if (!(err instanceof RunnelError) || (err.definite && err.code !== 'RUNNEL_ERR_NOT_LEADER')) throw err;
-            retry = err;
-          }
+        const r = await leaderOffset(this.conns, this.metadata, this.options.requestTimeoutMs, tp, offsetSpec, timestampMs);
+        if ('offset' in r) {
+          out.set(tpKey(tp), r.offset);
+          break;
         }
         if (Date.now() >= deadline) {
-          throw retry ?? new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`no leader for ${tp.topic}-${tp.partition}`]);
+          throw r.retry ?? new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`no leader for ${tp.topic}-${tp.partition}`]);
         }
         await this.metadata.refresh([tp.topic]).catch(() => undefined);
         await sleep(100);
@@ -288,29 +268,14 @@ export class Consumer {
     return out;
   }
 
-  /** Turns 'reset' positions into offsets with ListOffsets on each partition's leader. */
+  /** Turns 'reset' positions into offsets with ListOffsets on each partition's leader (the next poll retries the rest). */
   private async resolvePositions(): Promise<void> {
     const pending = [...this.positions.values()].filter((e) => e.pos.kind === 'reset');
     for (const e of pending) {
-      if (e.pos.kind !== 'reset') continue;
-      const address = this.metadata.leaderAddress(e.tp.topic, e.tp.partition);
-      if (address === undefined) continue;
-      const conn = this.conns.get(address);
-      try {
-        const res = await unary<ListOffsetsRequest, ListOffsetsResponse__Output>(
-          conn.fetch.ListOffsets.bind(conn.fetch),
-          { topics: [{ topic: e.tp.topic, partitions: [{ partition: e.tp.partition, spec: e.pos.spec, timestampMs: 0 }] }] },
-          this.options.requestTimeoutMs,
-        );
-        const p = res.topics[0]?.partitions[0];
-        const err = itemError(p?.error);
-        if (err?.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(e.tp.topic, e.tp.partition, err);
-        else if (err && !(err.definite && err.code === 'RUNNEL_ERR_PROPOSAL_DROPPED')) throw err;
-        else if (p && !err) e.pos = { kind: 'offset', offset: p.offset };
-      } catch (err) {
-        if (!(err instanceof RunnelError) || (err.definite && err.code !== 'RUNNEL_ERR_NOT_LEADER')) throw err;
-        await this.metadata.refresh([e.tp.topic]).catch(() => undefined);
-      }
+      if (e.pos.kind !== 'reset' || this.metadata.leaderAddress(e.tp.topic, e.tp.partition) === undefined) continue;
+      const r = await leaderOffset(this.conns, this.metadata, this.options.requestTimeoutMs, e.tp, e.pos.spec, 0);
+      if ('offset' in r) e.pos = { kind: 'offset', offset: r.offset };
+      else if (r.retry?.code !== 'RUNNEL_ERR_NOT_LEADER') await this.metadata.refresh([e.tp.topic]).catch(() => undefined);
     }
   }
 
