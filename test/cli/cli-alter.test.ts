@@ -1,13 +1,13 @@
 /**
  * `runnel topics --alter` as child processes against one real node started in this process: growing
  * a topic 1 -> 3 (describe shows 3 partitions; a record keyed onto the new partition 2 is produced
- * and consumed there), refusing a smaller or equal count, setting and removing a topic config, and
- * one-line errors for an unknown topic and an --alter without a change.
+ * and consumed there), refusing a smaller or equal count, a running console-consumer picking up a
+ * partition added while it runs, setting and removing a topic config, and one-line errors for an
+ * unknown topic and an --alter without a change.
  */
 import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../src/client/index.js';
-import { eventually } from '../broker/client.js';
-import { runnel, useSingleNode, type Run } from './cli-harness.js';
+import { runnel, startRunnel, useSingleNode, type Run } from './cli-harness.js';
 
 const node = useSingleNode('runnel-cli-alter-');
 
@@ -62,17 +62,36 @@ describe('runnel topics --alter', () => {
     expect(after.stdout).toContain('PartitionCount: 3\t');
   }, 60_000);
 
+  it('a running console-consumer (subscribed) reads a partition added while it runs', async () => {
+    expect((await topics('--create', '--topic', 'follow', '--partitions', '1', '--replication-factor', '1')).code).toBe(0);
+    const produce = (line: string): Promise<Run> =>
+      runnel(['console-producer', '--bootstrap-server', node.bootstrap, '--topic', 'follow', '--property', 'parse.key=true', '--property', 'key.separator=:'], `${line}\n`);
+    expect((await produce(`${keyFor(0, 1)}:first`)).code).toBe(0);
+    const consumer = startRunnel(
+      ['console-consumer', '--bootstrap-server', node.bootstrap, '--topic', 'follow', '--from-beginning', '--max-messages', '2', '--property', 'print.partition=true'],
+      '',
+      40_000,
+    );
+    // Once it printed the first record it has subscribed: partition 1 does not exist yet.
+    await consumer.waitForStdout('Partition:0\tfirst\n', 20_000);
+    expect((await topics('--alter', '--topic', 'follow', '--partitions', '2')).code).toBe(0);
+    expect((await produce(`${keyFor(1, 2)}:second`)).code).toBe(0);
+    const run = await consumer.done;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('Partition:0\tfirst\nPartition:1\tsecond\n');
+    expect(run.stderr).toBe('Processed a total of 2 messages\n');
+  }, 60_000);
+
   it('sets a topic config with --config and removes it with --delete-config', async () => {
     expect((await topics('--create', '--topic', 'conf', '--partitions', '1', '--replication-factor', '1')).code).toBe(0);
     const set = await topics('--alter', '--topic', 'conf', '--config', 'retention.ms=1000', '--config', 'retention.bytes=4096');
     expect(set.stderr).toBe('');
     expect(set.code).toBe(0);
     expect(set.stdout).toBe('Completed updating config for topic conf.\n');
-    const withConfig = await eventually(async () => {
-      const d = await topics('--describe', '--topic', 'conf');
-      return d.stdout.includes('Configs: retention.bytes=4096,retention.ms=1000\n') ? d : undefined;
-    }, 10_000, 'the config in --describe');
+    // The change is answered once applied on the metadata leader, which (one node) answers --describe too.
+    const withConfig = await topics('--describe', '--topic', 'conf');
     expect(withConfig.code).toBe(0);
+    expect(withConfig.stdout.split('\n')[0]).toMatch(/\tConfigs: retention.bytes=4096,retention.ms=1000$/);
 
     const removed = await topics('--alter', '--topic', 'conf', '--delete-config', 'retention.ms');
     expect(removed.code).toBe(0);
@@ -93,6 +112,10 @@ describe('runnel topics --alter', () => {
       topics('--describe', '--delete-config', 'retention.ms'),
     ]);
     for (const r of [unknownGrow, unknownConfig, nothing, noTopic, deleteWithoutAlter]) expectOneLineError(r);
+    const help = await runnel(['topics', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--alter');
+    expect(help.stdout).toContain('--delete-config <key>');
     expect(unknownGrow.stderr).toContain('no-such-topic');
     expect(unknownConfig.stderr).toContain('no-such-topic');
     expect(nothing.stderr).toBe('runnel: --alter requires --partitions, --config or --delete-config\n');
