@@ -9,6 +9,7 @@ import type { CreatePartitionsRequest__Output } from './generated/runnel/v1/Crea
 import type { CreatePartitionsResponse } from './generated/runnel/v1/CreatePartitionsResponse.js';
 import type { CreateTopicsRequest__Output } from './generated/runnel/v1/CreateTopicsRequest.js';
 import type { CreateTopicsResponse } from './generated/runnel/v1/CreateTopicsResponse.js';
+import type { Error__Output as ProtoError } from './generated/runnel/v1/Error.js';
 import type { DescribeConfigsRequest__Output } from './generated/runnel/v1/DescribeConfigsRequest.js';
 import type { DescribeConfigsResponse } from './generated/runnel/v1/DescribeConfigsResponse.js';
 import type { MetadataResponse } from './generated/runnel/v1/MetadataResponse.js';
@@ -101,7 +102,7 @@ async function createTopics(broker: Broker, req: CreateTopicsRequest__Output): P
 }
 
 /** Runs `body` for each named topic on its own; a failure becomes that topic's error. */
-function eachTopic<T extends { name: string }>(items: readonly T[], body: (item: T) => Promise<void>): Promise<{ name: string; error: ReturnType<typeof toProtoError> | null }[]> {
+function eachTopic<T extends { name: string }>(items: readonly T[], body: (item: T) => Promise<void>): Promise<{ name: string; error: ProtoError | null }[]> {
   return Promise.all(
     items.map(async (item) => {
       try {
