@@ -7,19 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../src/client/index.js';
-import { runnel, startRunnel, useSingleNode, type Run } from './cli-harness.js';
+import { expectOneLineError, runnel, startRunnel, useSingleNode, type Run } from './cli-harness.js';
 
 const node = useSingleNode('runnel-cli-alter-');
 
 function topics(...args: string[]): Promise<Run> {
   return runnel(['topics', '--bootstrap-server', node.bootstrap, ...args]);
-}
-
-function expectOneLineError(r: Run): void {
-  expect(r.code).not.toBe(0);
-  expect(r.code).not.toBeNull();
-  expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/^runnel: [^\n]+\n$/);
 }
 
 /** A key murmur2 puts on `partition` of `count`. */

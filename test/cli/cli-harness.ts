@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export { useSingleNode } from '../support/single-node.js';
 
@@ -72,4 +73,12 @@ export function startRunnel(args: readonly string[], stdin = '', timeoutMs = 15_
 /** Runs the CLI to its end (see startRunnel). */
 export function runnel(args: readonly string[], stdin = '', timeoutMs = 15_000): Promise<Run> {
   return startRunnel(args, stdin, timeoutMs).done;
+}
+
+/** A failed command: non-zero exit, nothing on stdout, exactly one line `runnel: <reason>` on stderr. */
+export function expectOneLineError(r: Run): void {
+  expect(r.code).not.toBe(0);
+  expect(r.code).not.toBeNull();
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^runnel: [^\n]+\n$/);
 }
