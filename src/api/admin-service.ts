@@ -5,8 +5,11 @@ import { toProtoError, toServiceError } from './errors.js';
 import type { AdminServiceHandlers } from './generated/runnel/v1/AdminService.js';
 import type { AlterConfigsRequest__Output } from './generated/runnel/v1/AlterConfigsRequest.js';
 import type { AlterConfigsResponse } from './generated/runnel/v1/AlterConfigsResponse.js';
+import type { CreatePartitionsRequest__Output } from './generated/runnel/v1/CreatePartitionsRequest.js';
+import type { CreatePartitionsResponse } from './generated/runnel/v1/CreatePartitionsResponse.js';
 import type { CreateTopicsRequest__Output } from './generated/runnel/v1/CreateTopicsRequest.js';
 import type { CreateTopicsResponse } from './generated/runnel/v1/CreateTopicsResponse.js';
+import type { Error__Output as ProtoError } from './generated/runnel/v1/Error.js';
 import type { DescribeConfigsRequest__Output } from './generated/runnel/v1/DescribeConfigsRequest.js';
 import type { DescribeConfigsResponse } from './generated/runnel/v1/DescribeConfigsResponse.js';
 import type { MetadataResponse } from './generated/runnel/v1/MetadataResponse.js';
@@ -98,6 +101,32 @@ async function createTopics(broker: Broker, req: CreateTopicsRequest__Output): P
   return { topics };
 }
 
+/** Runs `body` for each named topic on its own; a failure becomes that topic's error. */
+function eachTopic<T extends { name: string }>(items: readonly T[], body: (item: T) => Promise<void>): Promise<{ name: string; error: ProtoError | null }[]> {
+  return Promise.all(
+    items.map(async (item) => {
+      try {
+        validateTopicName(item.name);
+        await body(item);
+        return { name: item.name, error: null };
+      } catch (err) {
+        return { name: item.name, error: toProtoError(err) };
+      }
+    }),
+  );
+}
+
+async function createPartitions(broker: Broker, req: CreatePartitionsRequest__Output): Promise<CreatePartitionsResponse> {
+  const timeoutMs = adminTimeout(req.timeoutMs);
+  const counts = new Map<string, number>();
+  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const topics = await eachTopic(req.topics, async (t) => {
+    if (counts.get(t.name)! > 1) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`topic ${t.name} is named more than once`]);
+    await broker.createPartitions(t.name, t.totalCount, req.validateOnly, timeoutMs);
+  });
+  return { topics };
+}
+
 function describeConfigs(broker: Broker, req: DescribeConfigsRequest__Output): DescribeConfigsResponse {
   return {
     results: req.resources.map((r) => {
@@ -168,18 +197,12 @@ function describedPartition(p: PartitionView): PartitionDescription {
 export function adminHandlers(broker: Broker): AdminServiceHandlers {
   return {
     CreateTopics: unary((req: CreateTopicsRequest__Output) => createTopics(broker, req)),
+    CreatePartitions: unary((req: CreatePartitionsRequest__Output) => createPartitions(broker, req)),
     DeleteTopics: unary(async (req: { names: string[]; timeoutMs: number }) => {
       const timeoutMs = adminTimeout(req.timeoutMs);
-      const topics = await Promise.all(
-        req.names.map(async (name) => {
-          try {
-            validateTopicName(name);
-            await broker.deleteTopic(name, timeoutMs);
-            return { name, error: null };
-          } catch (err) {
-            return { name, error: toProtoError(err) };
-          }
-        }),
+      const topics = await eachTopic(
+        req.names.map((name) => ({ name })),
+        ({ name }) => broker.deleteTopic(name, timeoutMs),
       );
       return { topics };
     }),

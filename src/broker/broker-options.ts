@@ -95,6 +95,8 @@ export const BROKER_DEFAULTS = {
   retentionCheckIntervalMs: 60_000,
   /** Unknown topic names waiting to be auto-created, per node. */
   autoCreatePendingMax: 1_000,
+  /** CreatePartitions requests queued on the metadata leader (they run one at a time). */
+  createPartitionsQueuedMax: 100,
 } as const;
 
 export const systemClock: Clock = {

@@ -16,6 +16,7 @@ import {
   topicNameProblem,
   proposeAlterTopicConfigs,
   proposeCancelReassignment,
+  proposeCreatePartitions,
   proposeCreateTopic,
   proposeDeleteTopic,
   proposeReassignment,
@@ -51,6 +52,7 @@ import { MetadataStateMachine } from './metadata-state-machine.js';
 import { PartitionDuties } from './partition-duties.js';
 import { PartitionReplica } from './partition-replica.js';
 import { ProducerIdAllocator } from './producer-ids.js';
+import { SerialQueue } from './serial-queue.js';
 
 
 /**
@@ -82,6 +84,9 @@ export class Broker {
   // auto.create.topics.enable: names to ask the metadata leader to create (bounded).
   private readonly autoCreatePending = new Set<string>();
   private readonly producerIds = new ProducerIdAllocator();
+  // CreatePartitions one at a time: its record says how many partitions to add, not the total, so
+  // two requests validated against the same image would both add theirs.
+  private readonly partitionGrowth = new SerialQueue('CreatePartitions requests', BROKER_DEFAULTS.createPartitionsQueuedMax);
   private closed = false;
 
   constructor(private readonly options: BrokerOptions) {
@@ -562,6 +567,23 @@ export class Broker {
     });
     if (!validateOnly) await this.controller.propose(record, timeoutMs);
     return { topicId: validateOnly ? '' : topicId, numPartitions: partitions, replicationFactor };
+  }
+
+  /**
+   * Kafka's CreatePartitions: grow `name` to `totalCount` partitions, placed by the cluster. Every
+   * node hosting a new partition opens its group once the record applies (imageChanged → reconcile).
+   */
+  async createPartitions(name: string, totalCount: number, validateOnly: boolean, timeoutMs: number): Promise<void> {
+    this.controller.requireLeader();
+    await this.partitionGrowth.run(async () => {
+      this.controller.requireLeader();
+      const current = findTopic(this.meta.image, name)?.partitions.length;
+      if (current !== undefined && totalCount <= current) {
+        throw new RunnelError('RUNNEL_ERR_INVALID_PARTITIONS', [`topic ${name} has ${current} partitions and ${totalCount} is not more; partitions can only be added`]);
+      }
+      const record = proposeCreatePartitions(this.meta.image, name, totalCount);
+      if (!validateOnly) await this.controller.propose(record, timeoutMs);
+    });
   }
 
   async deleteTopic(name: string, timeoutMs: number): Promise<void> {

@@ -1,11 +1,13 @@
 /**
  * Admin client (Kafka's `Admin`): topic changes go to the controller (the metadata group's leader),
- * following NOT_LEADER hints; reads go to any node. Every operation retries what is safe with
- * backoff, within `attemptsMax` and `operationTimeoutMs`. Per-topic outcomes are returned typed,
- * each with `error: RunnelError | null`; a failure of the whole operation is thrown as a RunnelError
- * (`code`, `definite`).
+ * following NOT_LEADER hints; reads go to any node (admin-routing.ts). Per-topic outcomes are
+ * returned typed, each with `error: RunnelError | null`; a failure of the whole operation is thrown
+ * as a RunnelError (`code`, `definite`).
  */
-import { RunnelError } from '../core/index.js';
+import type { AlterConfigsRequest } from '../api/generated/runnel/v1/AlterConfigsRequest.js';
+import type { AlterConfigsResponse__Output } from '../api/generated/runnel/v1/AlterConfigsResponse.js';
+import type { CreatePartitionsRequest } from '../api/generated/runnel/v1/CreatePartitionsRequest.js';
+import type { CreatePartitionsResponse__Output } from '../api/generated/runnel/v1/CreatePartitionsResponse.js';
 import type { CreateTopicsRequest } from '../api/generated/runnel/v1/CreateTopicsRequest.js';
 import type { CreateTopicsResponse__Output } from '../api/generated/runnel/v1/CreateTopicsResponse.js';
 import type { DeleteTopicsRequest } from '../api/generated/runnel/v1/DeleteTopicsRequest.js';
@@ -14,61 +16,30 @@ import type { DescribeTopicsRequest } from '../api/generated/runnel/v1/DescribeT
 import type { DescribeTopicsResponse__Output } from '../api/generated/runnel/v1/DescribeTopicsResponse.js';
 import type { DescribeClusterRequest } from '../api/generated/runnel/v1/DescribeClusterRequest.js';
 import type { DescribeClusterResponse__Output } from '../api/generated/runnel/v1/DescribeClusterResponse.js';
-import { Backoff, Connections, gaveUp, isRetriable, itemError, resolveClientOptions, unary, type ClientOptions, type Conn, type ResolvedClientOptions } from './connection.js';
-import { MetadataCache, type PartitionInfo } from './metadata-cache.js';
-
-export interface NewTopic {
-  readonly name: string;
-  /** Broker default (`num.partitions`) when unset. */
-  readonly numPartitions?: number;
-  /** Broker default (`default.replication.factor`) when unset. */
-  readonly replicationFactor?: number;
-  readonly configs?: Readonly<Record<string, string>>;
-}
-
-export interface CreateTopicResult {
-  readonly name: string;
-  readonly error: RunnelError | null;
-  readonly topicId: string;
-  readonly numPartitions: number;
-  readonly replicationFactor: number;
-}
-
-export interface DeleteTopicResult {
-  readonly name: string;
-  readonly error: RunnelError | null;
-}
-
-export interface TopicDescription {
-  readonly name: string;
-  readonly error: RunnelError | null;
-  readonly topicId: string;
-  readonly partitions: readonly PartitionInfo[];
-  readonly configs: Readonly<Record<string, string>>;
-}
-
-export interface ClusterNode {
-  readonly nodeId: number;
-  readonly host: string;
-  readonly port: number;
-  readonly alive: boolean;
-  readonly metadataVoter: boolean;
-}
-
-export interface ClusterDescription {
-  readonly clusterId: string;
-  readonly controllerId: number;
-  readonly nodes: readonly ClusterNode[];
-}
+import { AdminRouting } from './admin-routing.js';
+import type {
+  AlterConfigsResult,
+  ClusterDescription,
+  CreatePartitionsResult,
+  CreateTopicResult,
+  DeleteTopicResult,
+  NewPartitions,
+  NewTopic,
+  TopicConfigChange,
+  TopicDescription,
+} from './admin-types.js';
+import { Connections, itemError, resolveClientOptions, unary, type ClientOptions } from './connection.js';
+import { MetadataCache } from './metadata-cache.js';
 
 export class AdminClient {
-  private readonly options: ResolvedClientOptions;
   private readonly conns = new Connections();
   private readonly metadata: MetadataCache;
+  private readonly routing: AdminRouting;
 
   constructor(options: ClientOptions) {
-    this.options = resolveClientOptions(options);
-    this.metadata = new MetadataCache(this.conns, this.options);
+    const resolved = resolveClientOptions(options);
+    this.metadata = new MetadataCache(this.conns, resolved);
+    this.routing = new AdminRouting(this.conns, this.metadata, resolved);
   }
 
   close(): void {
@@ -80,52 +51,90 @@ export class AdminClient {
    * existing counts as created.
    */
   async createTopics(topics: readonly NewTopic[], opts: { validateOnly?: boolean } = {}): Promise<CreateTopicResult[]> {
-    let unknownOutcome = false;
-    return this.onController('CreateTopics', async (conn, timeoutMs) => {
-      const res = await unary<CreateTopicsRequest, CreateTopicsResponse__Output>(conn.admin.CreateTopics.bind(conn.admin), {
-        topics: topics.map((t) => ({
-          name: t.name,
-          numPartitions: t.numPartitions ?? 0,
-          replicationFactor: t.replicationFactor ?? 0,
-          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-        timeoutMs,
-        validateOnly: opts.validateOnly ?? false,
-      }, timeoutMs + 1_000).catch((err: unknown) => {
-        if (err instanceof RunnelError && !err.definite) unknownOutcome = true;
-        throw err;
-      });
-      const results = res.topics.map((t) => {
-        let error = itemError(t.error);
-        if (error?.code === 'RUNNEL_ERR_TOPIC_ALREADY_EXISTS' && unknownOutcome) error = null;
-        return { name: t.name, error, topicId: t.topicId, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor };
-      });
-      throwIfAllNotLeader(results);
-      return results;
-    }, true);
+    const req = (timeoutMs: number): CreateTopicsRequest => ({
+      topics: topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.numPartitions ?? 0,
+        replicationFactor: t.replicationFactor ?? 0,
+        configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+      timeoutMs,
+      validateOnly: opts.validateOnly ?? false,
+    });
+    return this.routing.changeItems(
+      'CreateTopics',
+      (conn, timeoutMs) => unary<CreateTopicsRequest, CreateTopicsResponse__Output>(conn.admin.CreateTopics.bind(conn.admin), req(timeoutMs), timeoutMs + 1_000),
+      (res, unknownOutcome) =>
+        res.topics.map((t) => {
+          let error = itemError(t.error);
+          if (error?.code === 'RUNNEL_ERR_TOPIC_ALREADY_EXISTS' && unknownOutcome) error = null;
+          return { name: t.name, error, topicId: t.topicId, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor };
+        }),
+    );
   }
 
-  /** Deletes topics. */
+  /**
+   * Grows topics to `totalCount` partitions each (Kafka's createPartitions). A topic whose first
+   * attempt had an unknown outcome and whose retry is refused (INVALID_PARTITIONS) while it already
+   * has exactly `totalCount` partitions counts as grown.
+   */
+  async createPartitions(topics: readonly NewPartitions[], opts: { validateOnly?: boolean } = {}): Promise<CreatePartitionsResult[]> {
+    const req = (timeoutMs: number): CreatePartitionsRequest => ({
+      topics: topics.map((t) => ({ name: t.name, totalCount: t.totalCount })),
+      timeoutMs,
+      validateOnly: opts.validateOnly ?? false,
+    });
+    return this.routing.changeItems(
+      'CreatePartitions',
+      (conn, timeoutMs) => unary<CreatePartitionsRequest, CreatePartitionsResponse__Output>(conn.admin.CreatePartitions.bind(conn.admin), req(timeoutMs), timeoutMs + 1_000),
+      async (res, unknownOutcome) => {
+        const results = res.topics.map((t) => ({ name: t.name, error: itemError(t.error) }));
+        if (!unknownOutcome) return results;
+        return Promise.all(results.map(async (r, i) => (r.error?.code === 'RUNNEL_ERR_INVALID_PARTITIONS' && (await this.hasPartitions(r.name, topics[i]!.totalCount)) ? { ...r, error: null } : r)));
+      },
+    );
+  }
+
+  /** Deletes topics. A topic whose first attempt had an unknown outcome and whose retry finds it gone counts as deleted. */
   async deleteTopics(names: readonly string[]): Promise<DeleteTopicResult[]> {
-    let unknownOutcome = false;
-    return this.onController('DeleteTopics', async (conn, timeoutMs) => {
-      const res = await unary<DeleteTopicsRequest, DeleteTopicsResponse__Output>(conn.admin.DeleteTopics.bind(conn.admin), { names: [...names], timeoutMs }, timeoutMs + 1_000).catch((err: unknown) => {
-        if (err instanceof RunnelError && !err.definite) unknownOutcome = true;
-        throw err;
-      });
-      const results = res.topics.map((t) => {
-        let error = itemError(t.error);
-        if (error?.code === 'RUNNEL_ERR_UNKNOWN_TOPIC' && unknownOutcome) error = null;
-        return { name: t.name, error };
-      });
-      throwIfAllNotLeader(results);
-      return results;
-    }, true);
+    return this.routing.changeItems(
+      'DeleteTopics',
+      (conn, timeoutMs) => unary<DeleteTopicsRequest, DeleteTopicsResponse__Output>(conn.admin.DeleteTopics.bind(conn.admin), { names: [...names], timeoutMs }, timeoutMs + 1_000),
+      (res, unknownOutcome) =>
+        res.topics.map((t) => {
+          let error = itemError(t.error);
+          if (error?.code === 'RUNNEL_ERR_UNKNOWN_TOPIC' && unknownOutcome) error = null;
+          return { name: t.name, error };
+        }),
+    );
+  }
+
+  /**
+   * Kafka's incrementalAlterConfigs for topics: per topic, sets keys and deletes others (they inherit
+   * the broker default again); a topic's changes apply all together or not at all. Setting or
+   * deleting a key is idempotent, so a retry after an unknown outcome is safe.
+   */
+  async incrementalAlterConfigs(changes: readonly TopicConfigChange[], opts: { validateOnly?: boolean } = {}): Promise<AlterConfigsResult[]> {
+    const req: AlterConfigsRequest = {
+      resources: changes.map((c) => ({
+        resource: { type: 'CONFIG_RESOURCE_TYPE_TOPIC', name: c.topic },
+        configs: [
+          ...Object.entries(c.set ?? {}).map(([name, value]) => ({ name, op: 'ALTER_CONFIG_OP_SET' as const, value })),
+          ...(c.delete ?? []).map((name) => ({ name, op: 'ALTER_CONFIG_OP_DELETE' as const, value: '' })),
+        ],
+      })),
+      validateOnly: opts.validateOnly ?? false,
+    };
+    return this.routing.changeItems(
+      'AlterConfigs',
+      (conn, timeoutMs) => unary<AlterConfigsRequest, AlterConfigsResponse__Output>(conn.admin.AlterConfigs.bind(conn.admin), req, timeoutMs),
+      (res) => res.results.map((r) => ({ topic: r.resource?.name ?? '', error: itemError(r.error) })),
+    );
   }
 
   /** Partitions, leaders, replicas and configs of the named topics (all topics if empty). */
   async describeTopics(names: readonly string[] = []): Promise<TopicDescription[]> {
-    return this.onAnyNode('DescribeTopics', async (conn, timeoutMs) => {
+    return this.routing.onAnyNode('DescribeTopics', async (conn, timeoutMs) => {
       const res = await unary<DescribeTopicsRequest, DescribeTopicsResponse__Output>(conn.admin.DescribeTopics.bind(conn.admin), { names: [...names] }, timeoutMs);
       return res.topics.map((t) => ({
         name: t.name,
@@ -146,7 +155,7 @@ export class AdminClient {
   }
 
   async describeCluster(): Promise<ClusterDescription> {
-    return this.onAnyNode('DescribeCluster', async (conn, timeoutMs) => {
+    return this.routing.onAnyNode('DescribeCluster', async (conn, timeoutMs) => {
       const res = await unary<DescribeClusterRequest, DescribeClusterResponse__Output>(conn.admin.DescribeCluster.bind(conn.admin), {}, timeoutMs);
       return {
         clusterId: res.clusterId,
@@ -156,61 +165,8 @@ export class AdminClient {
     });
   }
 
-  /** Runs `op` against the controller, following NOT_LEADER hints, retrying what is safe. */
-  private async onController<T>(what: string, op: (conn: Conn, timeoutMs: number) => Promise<T>, retryIndefinite: boolean): Promise<T> {
-    const deadline = Date.now() + this.options.operationTimeoutMs;
-    const backoff = new Backoff(this.options.retryBackoffMs, this.options.retryBackoffMaxMs);
-    let last: unknown;
-    for (let attempt = 0; attempt < this.options.attemptsMax && Date.now() < deadline; attempt++) {
-      try {
-        if (this.metadata.controllerId === 0 || this.metadata.nodeAddress(this.metadata.controllerId) === undefined) await this.metadata.refresh([]);
-        const address = this.metadata.nodeAddress(this.metadata.controllerId);
-        if (address === undefined) throw new RunnelError('RUNNEL_ERR_PROPOSAL_DROPPED', ['no controller is known yet']);
-        return await op(this.conns.get(address), Math.min(this.options.requestTimeoutMs, Math.max(1, deadline - Date.now())));
-      } catch (err) {
-        last = err;
-        if (!(err instanceof RunnelError)) throw err;
-        if (err.code === 'RUNNEL_ERR_NOT_LEADER') {
-          this.metadata.onControllerHint(err);
-          if (this.metadata.controllerId !== 0) continue; // re-route at once
-        } else if (!isRetriable(err) && !(retryIndefinite && !err.definite)) {
-          throw err;
-        }
-        await backoff.wait(deadline);
-      }
-    }
-    throw gaveUp(`${what} did not succeed`, last);
+  private async hasPartitions(name: string, count: number): Promise<boolean> {
+    const [t] = await this.describeTopics([name]);
+    return t !== undefined && t.error === null && t.partitions.length === count;
   }
-
-  /** Runs a read on the first node that answers (known nodes, then bootstrap), with retries. */
-  private async onAnyNode<T>(what: string, op: (conn: Conn, timeoutMs: number) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.options.operationTimeoutMs;
-    const backoff = new Backoff(this.options.retryBackoffMs, this.options.retryBackoffMaxMs);
-    let last: unknown;
-    for (let attempt = 0; attempt < this.options.attemptsMax && Date.now() < deadline; attempt++) {
-      const addresses = [...new Set([...this.knownAddresses(), ...this.options.bootstrapServers])];
-      for (const address of addresses) {
-        try {
-          return await op(this.conns.get(address), Math.min(this.options.requestTimeoutMs, Math.max(1, deadline - Date.now())));
-        } catch (err) {
-          last = err;
-          if (err instanceof RunnelError && err.definite && !isRetriable(err)) throw err;
-        }
-      }
-      await backoff.wait(deadline);
-    }
-    throw gaveUp(`${what} did not succeed`, last);
-  }
-
-  private knownAddresses(): string[] {
-    const id = this.metadata.controllerId;
-    const a = id === 0 ? undefined : this.metadata.nodeAddress(id);
-    return a === undefined ? [] : [a];
-  }
-}
-
-/** A non-controller answers every item with NOT_LEADER: treat it as a whole-call NOT_LEADER to re-route. */
-function throwIfAllNotLeader(results: readonly { error: RunnelError | null }[]): void {
-  const first = results[0]?.error;
-  if (first?.code === 'RUNNEL_ERR_NOT_LEADER' && results.every((r) => r.error?.code === 'RUNNEL_ERR_NOT_LEADER')) throw first;
 }

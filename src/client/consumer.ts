@@ -1,5 +1,6 @@
 /**
- * The consumer: manually assigned partitions (no consumer groups yet), positions set by `seek`,
+ * The consumer: manually assigned partitions, or `subscribe(topics)` to every partition of the
+ * topics, following partitions added later (subscription.ts; no consumer groups yet), positions set by `seek`,
  * `seekToBeginning`/`seekToEnd` or `autoOffsetReset` (resolved with ListOffsets on the leader), and
  * `poll(maxWaitMs)`: one Fetch long-poll per partition leader, records in per-partition offset order.
  * NOT_LEADER follows the hint or refreshes metadata; OFFSET_OUT_OF_RANGE resets per `autoOffsetReset`.
@@ -7,11 +8,11 @@
 import { RunnelError } from '../core/index.js';
 import type { FetchRequest } from '../api/generated/runnel/v1/FetchRequest.js';
 import type { FetchResponse__Output } from '../api/generated/runnel/v1/FetchResponse.js';
-import type { ListOffsetsRequest } from '../api/generated/runnel/v1/ListOffsetsRequest.js';
-import type { ListOffsetsResponse__Output } from '../api/generated/runnel/v1/ListOffsetsResponse.js';
 import { Connections, itemError, resolveClientOptions, sleep, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
+import { leaderOffset } from './leader-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { TopicPartition } from './record-accumulator.js';
+import { Subscription } from './subscription.js';
 
 export interface ConsumerOptions extends ClientOptions {
   /** Where to start a partition without a position: 'earliest' (Kafka's --from-beginning) or 'latest' (default). */
@@ -19,6 +20,12 @@ export interface ConsumerOptions extends ClientOptions {
   /** Bytes of one Fetch response at most, and per partition. */
   readonly fetchMaxBytes?: number;
   readonly partitionMaxBytes?: number;
+  /**
+   * With `subscribe`: how old metadata may get before `poll` refreshes it, so partitions added to
+   * the topics are picked up (Kafka's metadata.max.age.ms, 5 min there; 5 s here, as it is also how
+   * long a new partition waits to be read).
+   */
+  readonly metadataMaxAgeMs?: number;
 }
 
 export interface ConsumerRecord {
@@ -44,6 +51,9 @@ export class Consumer {
   private readonly resetSpec: 'OFFSET_SPEC_EARLIEST' | 'OFFSET_SPEC_LATEST';
   private readonly fetchMaxBytes: number;
   private readonly partitionMaxBytes: number;
+  private readonly metadataMaxAgeMs: number;
+  // Set while subscribed; then `positions` follows it and assign() is refused.
+  private subscription: Subscription | undefined;
 
   constructor(options: ConsumerOptions) {
     this.options = resolveClientOptions(options);
@@ -51,10 +61,38 @@ export class Consumer {
     this.resetSpec = options.autoOffsetReset === 'earliest' ? 'OFFSET_SPEC_EARLIEST' : 'OFFSET_SPEC_LATEST';
     this.fetchMaxBytes = options.fetchMaxBytes ?? 4 << 20;
     this.partitionMaxBytes = options.partitionMaxBytes ?? 1 << 20;
+    this.metadataMaxAgeMs = options.metadataMaxAgeMs ?? 5_000;
+  }
+
+  /**
+   * Reads every partition of `topics`, now and as partitions are added (replacing an earlier
+   * subscription; partitions still subscribed keep their position). Partitions that exist now start
+   * per `autoOffsetReset`; those that appear later, from the earliest offset (subscription.ts). A
+   * topic that does not exist yet is read from its start once it is created. Resolves to the
+   * partitions assigned now. Refused while partitions are assigned with `assign`.
+   */
+  async subscribe(topics: readonly string[]): Promise<TopicPartition[]> {
+    if (this.subscription === undefined && this.positions.size > 0) throw mixedAssignment();
+    if (topics.length === 0) {
+      this.unsubscribe();
+      return [];
+    }
+    const sub = new Subscription(topics, this.metadataMaxAgeMs);
+    this.subscription = sub;
+    for (const [k, e] of this.positions) if (!sub.topics.includes(e.tp.topic)) this.positions.delete(k);
+    await this.refreshSubscription(sub);
+    return this.assignment();
+  }
+
+  /** Ends the subscription (or the manual assignment): nothing is assigned afterwards. */
+  unsubscribe(): void {
+    this.subscription = undefined;
+    this.positions.clear();
   }
 
   /** Replaces the assignment. Partitions keep their position if they were assigned before. */
   assign(tps: readonly TopicPartition[]): void {
+    if (this.subscription !== undefined) throw mixedAssignment();
     const old = new Map(this.positions);
     this.positions.clear();
     for (const tp of tps) {
@@ -64,6 +102,7 @@ export class Consumer {
 
   /** Assigns every partition of `topic` (RUNNEL_ERR_UNKNOWN_TOPIC if it does not exist). */
   async assignTopic(topic: string): Promise<TopicPartition[]> {
+    if (this.subscription !== undefined) throw mixedAssignment();
     const info = await this.metadata.requireTopic(topic);
     const tps = info.partitions.map((p) => ({ topic, partition: p.partition }));
     this.assign([...this.assignment().filter((tp) => tp.topic !== topic), ...tps]);
@@ -98,8 +137,9 @@ export class Consumer {
    */
   async poll(maxWaitMs: number): Promise<ConsumerRecord[]> {
     const deadline = Date.now() + maxWaitMs;
-    if (this.positions.size === 0) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['poll without an assignment']);
-    for (const t of new Set(this.assignment().map((tp) => tp.topic))) await this.metadata.requireTopic(t);
+    const sub = this.subscription;
+    if (sub === undefined) await this.requireAssignedTopics();
+    else if (sub.due(Date.now())) await this.refreshSubscription(sub).catch(() => undefined); // retried at the next poll
     await this.resolvePositions();
     const byLeader = new Map<string, { tp: TopicPartition; offset: number }[]>();
     let leaderless = false;
@@ -114,7 +154,8 @@ export class Consumer {
     }
     if (leaderless) await this.metadata.refresh([...new Set(this.assignment().map((tp) => tp.topic))]).catch(() => undefined);
     if (byLeader.size === 0) {
-      await sleep(Math.min(this.options.retryBackoffMs, deadline - Date.now()));
+      // Nothing assigned (subscribed topics not created yet): wait the whole poll; else retry soon.
+      await sleep(Math.min(this.positions.size === 0 ? maxWaitMs : this.options.retryBackoffMs, deadline - Date.now()));
       return [];
     }
     const waitMs = Math.max(0, deadline - Date.now());
@@ -124,6 +165,26 @@ export class Consumer {
 
   close(): void {
     this.conns.close();
+  }
+
+  private async requireAssignedTopics(): Promise<void> {
+    if (this.positions.size === 0) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['poll without an assignment or subscription']);
+    for (const t of new Set(this.assignment().map((tp) => tp.topic))) await this.metadata.requireTopic(t);
+  }
+
+  /** Fresh metadata for the subscribed topics; start the partitions that appeared, drop those gone. */
+  private async refreshSubscription(sub: Subscription): Promise<void> {
+    await this.metadata.refresh(sub.topics);
+    if (this.subscription !== sub) return; // unsubscribed or replaced meanwhile
+    const change = sub.update(Date.now(), (topic) => {
+      const t = this.metadata.topic(topic);
+      return t && { topicId: t.topicId, partitions: t.partitions.map((p) => p.partition) };
+    });
+    for (const tp of change.removed) this.positions.delete(tpKey(tp));
+    for (const { tp, fromStart } of change.added) {
+      if (this.positions.has(tpKey(tp))) continue;
+      this.positions.set(tpKey(tp), { tp, pos: { kind: 'reset', spec: fromStart ? 'OFFSET_SPEC_EARLIEST' : this.resetSpec } });
+    }
   }
 
   private async fetchFrom(address: string, parts: { tp: TopicPartition; offset: number }[], waitMs: number): Promise<ConsumerRecord[]> {
@@ -158,6 +219,7 @@ export class Consumer {
           if (err.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(tp.topic, tp.partition, err);
           else if (err.code === 'RUNNEL_ERR_OFFSET_OUT_OF_RANGE') entry.pos = { kind: 'reset', spec: this.resetSpec };
           else if (err.code === 'RUNNEL_ERR_UNKNOWN_PARTITION' || err.code === 'RUNNEL_ERR_PROPOSAL_DROPPED') await this.metadata.refresh([tp.topic]).catch(() => undefined);
+          else if (err.code === 'RUNNEL_ERR_UNKNOWN_TOPIC' && this.subscription !== undefined) this.subscription.expire(); // deleted: drop it at the next poll
           else throw err;
           continue;
         }
@@ -191,32 +253,13 @@ export class Consumer {
     const deadline = Date.now() + this.options.operationTimeoutMs;
     for (const tp of tps) {
       for (;;) {
-        let retry: unknown;
-        const address = this.metadata.leaderAddress(tp.topic, tp.partition);
-        if (address !== undefined) {
-          const conn = this.conns.get(address);
-          try {
-            const res = await unary<ListOffsetsRequest, ListOffsetsResponse__Output>(
-              conn.fetch.ListOffsets.bind(conn.fetch),
-              { topics: [{ topic: tp.topic, partitions: [{ partition: tp.partition, spec: offsetSpec, timestampMs }] }] },
-              this.options.requestTimeoutMs,
-            );
-            const p = res.topics[0]?.partitions[0];
-            const err = itemError(p?.error);
-            if (p && !err) {
-              out.set(tpKey(tp), Number(p.offset));
-              break;
-            }
-            if (err?.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(tp.topic, tp.partition, err);
-            else if (err && !(err.definite && err.code === 'RUNNEL_ERR_PROPOSAL_DROPPED')) throw err;
-            retry = err;
-          } catch (err) {
-            if (!(err instanceof RunnelError) || (err.definite && err.code !== 'RUNNEL_ERR_NOT_LEADER')) throw err;
-            retry = err;
-          }
+        const r = await leaderOffset(this.conns, this.metadata, this.options.requestTimeoutMs, tp, offsetSpec, timestampMs);
+        if ('offset' in r) {
+          out.set(tpKey(tp), r.offset);
+          break;
         }
         if (Date.now() >= deadline) {
-          throw retry ?? new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`no leader for ${tp.topic}-${tp.partition}`]);
+          throw r.retry ?? new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`no leader for ${tp.topic}-${tp.partition}`]);
         }
         await this.metadata.refresh([tp.topic]).catch(() => undefined);
         await sleep(100);
@@ -225,29 +268,14 @@ export class Consumer {
     return out;
   }
 
-  /** Turns 'reset' positions into offsets with ListOffsets on each partition's leader. */
+  /** Turns 'reset' positions into offsets with ListOffsets on each partition's leader (the next poll retries the rest). */
   private async resolvePositions(): Promise<void> {
     const pending = [...this.positions.values()].filter((e) => e.pos.kind === 'reset');
     for (const e of pending) {
-      if (e.pos.kind !== 'reset') continue;
-      const address = this.metadata.leaderAddress(e.tp.topic, e.tp.partition);
-      if (address === undefined) continue;
-      const conn = this.conns.get(address);
-      try {
-        const res = await unary<ListOffsetsRequest, ListOffsetsResponse__Output>(
-          conn.fetch.ListOffsets.bind(conn.fetch),
-          { topics: [{ topic: e.tp.topic, partitions: [{ partition: e.tp.partition, spec: e.pos.spec, timestampMs: 0 }] }] },
-          this.options.requestTimeoutMs,
-        );
-        const p = res.topics[0]?.partitions[0];
-        const err = itemError(p?.error);
-        if (err?.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(e.tp.topic, e.tp.partition, err);
-        else if (err && !(err.definite && err.code === 'RUNNEL_ERR_PROPOSAL_DROPPED')) throw err;
-        else if (p && !err) e.pos = { kind: 'offset', offset: p.offset };
-      } catch (err) {
-        if (!(err instanceof RunnelError) || (err.definite && err.code !== 'RUNNEL_ERR_NOT_LEADER')) throw err;
-        await this.metadata.refresh([e.tp.topic]).catch(() => undefined);
-      }
+      if (e.pos.kind !== 'reset' || this.metadata.leaderAddress(e.tp.topic, e.tp.partition) === undefined) continue;
+      const r = await leaderOffset(this.conns, this.metadata, this.options.requestTimeoutMs, e.tp, e.pos.spec, 0);
+      if ('offset' in r) e.pos = { kind: 'offset', offset: r.offset };
+      else if (r.retry?.code !== 'RUNNEL_ERR_NOT_LEADER') await this.metadata.refresh([e.tp.topic]).catch(() => undefined);
     }
   }
 
@@ -256,4 +284,8 @@ export class Consumer {
     if (e === undefined) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`${tp.topic}-${tp.partition} is not assigned`]);
     return e;
   }
+}
+
+function mixedAssignment(): RunnelError {
+  return new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['assign() and subscribe() are mutually exclusive; call unsubscribe() first']);
 }

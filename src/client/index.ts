@@ -25,14 +25,19 @@ export {
   type ClientOptions,
 } from './connection.js';
 export { MetadataCache, type TopicInfo, type PartitionInfo } from './metadata-cache.js';
-export {
-  AdminClient,
-  type NewTopic,
-  type CreateTopicResult,
-  type DeleteTopicResult,
-  type TopicDescription,
-  type ClusterDescription,
-  type ClusterNode,
-} from './admin.js';
+export { AdminClient } from './admin.js';
+export type {
+  NewTopic,
+  CreateTopicResult,
+  NewPartitions,
+  CreatePartitionsResult,
+  DeleteTopicResult,
+  TopicResult,
+  TopicConfigChange,
+  AlterConfigsResult,
+  TopicDescription,
+  ClusterDescription,
+  ClusterNode,
+} from './admin-types.js';
 export { Producer, type ProducerOptions, type SendRecord, type RecordMetadata, type AcksSetting } from './producer.js';
 export { Consumer, type ConsumerOptions, type ConsumerRecord } from './consumer.js';

@@ -5,34 +5,22 @@
  * exactly once and in per-partition order; an unknown topic fails clearly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningNode } from '../../src/cli/node.js';
 import { RunnelError } from '../../src/core/index.js';
 import { AdminClient, Consumer, Producer, partitionForKey, type ConsumerRecord } from '../../src/client/index.js';
-import { connect, eventually } from '../broker/client.js';
-import { nodeSpecs, removeDir, start, tempDir } from '../broker/harness.js';
+import { eventually } from '../broker/client.js';
+import { useSingleNode } from '../support/single-node.js';
 
-const root = tempDir('runnel-client-');
-let node: RunningNode | undefined;
+const node = useSingleNode('runnel-client-');
 let bootstrap: string;
 let admin: AdminClient;
 
-beforeAll(async () => {
-  const spec = (await nodeSpecs(['127.0.0.1'], root))[0]!;
-  node = await start(spec, [spec]);
-  bootstrap = `127.0.0.1:${spec.clientPort}`;
-  const c = connect(bootstrap);
-  try {
-    await eventually(async () => ((await c.check()).status === 'SERVING' ? true : undefined), 10_000, 'the node to serve');
-  } finally {
-    c.close();
-  }
+beforeAll(() => {
+  bootstrap = node.bootstrap;
   admin = new AdminClient({ bootstrapServers: [bootstrap], operationTimeoutMs: 10_000 });
-}, 30_000);
+});
 
-afterAll(async () => {
+afterAll(() => {
   admin?.close();
-  await node?.stop();
-  removeDir(root);
 });
 
 describe('client library', () => {

@@ -12,6 +12,10 @@ import type { ConfigEntry as _runnel_v1_ConfigEntry, ConfigEntry__Output as _run
 import type { ConfigResource as _runnel_v1_ConfigResource, ConfigResource__Output as _runnel_v1_ConfigResource__Output } from './runnel/v1/ConfigResource.js';
 import type { ConfigValue as _runnel_v1_ConfigValue, ConfigValue__Output as _runnel_v1_ConfigValue__Output } from './runnel/v1/ConfigValue.js';
 import type { CreatableTopic as _runnel_v1_CreatableTopic, CreatableTopic__Output as _runnel_v1_CreatableTopic__Output } from './runnel/v1/CreatableTopic.js';
+import type { CreatePartitionsRequest as _runnel_v1_CreatePartitionsRequest, CreatePartitionsRequest__Output as _runnel_v1_CreatePartitionsRequest__Output } from './runnel/v1/CreatePartitionsRequest.js';
+import type { CreatePartitionsResponse as _runnel_v1_CreatePartitionsResponse, CreatePartitionsResponse__Output as _runnel_v1_CreatePartitionsResponse__Output } from './runnel/v1/CreatePartitionsResponse.js';
+import type { CreatePartitionsTopic as _runnel_v1_CreatePartitionsTopic, CreatePartitionsTopic__Output as _runnel_v1_CreatePartitionsTopic__Output } from './runnel/v1/CreatePartitionsTopic.js';
+import type { CreatePartitionsTopicResult as _runnel_v1_CreatePartitionsTopicResult, CreatePartitionsTopicResult__Output as _runnel_v1_CreatePartitionsTopicResult__Output } from './runnel/v1/CreatePartitionsTopicResult.js';
 import type { CreateTopicResult as _runnel_v1_CreateTopicResult, CreateTopicResult__Output as _runnel_v1_CreateTopicResult__Output } from './runnel/v1/CreateTopicResult.js';
 import type { CreateTopicsRequest as _runnel_v1_CreateTopicsRequest, CreateTopicsRequest__Output as _runnel_v1_CreateTopicsRequest__Output } from './runnel/v1/CreateTopicsRequest.js';
 import type { CreateTopicsResponse as _runnel_v1_CreateTopicsResponse, CreateTopicsResponse__Output as _runnel_v1_CreateTopicsResponse__Output } from './runnel/v1/CreateTopicsResponse.js';
@@ -67,6 +71,10 @@ export interface ProtoGrpcType {
       ConfigSource: EnumTypeDefinition
       ConfigValue: MessageTypeDefinition<_runnel_v1_ConfigValue, _runnel_v1_ConfigValue__Output>
       CreatableTopic: MessageTypeDefinition<_runnel_v1_CreatableTopic, _runnel_v1_CreatableTopic__Output>
+      CreatePartitionsRequest: MessageTypeDefinition<_runnel_v1_CreatePartitionsRequest, _runnel_v1_CreatePartitionsRequest__Output>
+      CreatePartitionsResponse: MessageTypeDefinition<_runnel_v1_CreatePartitionsResponse, _runnel_v1_CreatePartitionsResponse__Output>
+      CreatePartitionsTopic: MessageTypeDefinition<_runnel_v1_CreatePartitionsTopic, _runnel_v1_CreatePartitionsTopic__Output>
+      CreatePartitionsTopicResult: MessageTypeDefinition<_runnel_v1_CreatePartitionsTopicResult, _runnel_v1_CreatePartitionsTopicResult__Output>
       CreateTopicResult: MessageTypeDefinition<_runnel_v1_CreateTopicResult, _runnel_v1_CreateTopicResult__Output>
       CreateTopicsRequest: MessageTypeDefinition<_runnel_v1_CreateTopicsRequest, _runnel_v1_CreateTopicsRequest__Output>
       CreateTopicsResponse: MessageTypeDefinition<_runnel_v1_CreateTopicsResponse, _runnel_v1_CreateTopicsResponse__Output>

@@ -1,4 +1,7 @@
-/** `runnel console-consumer`: kafka-console-consumer.sh — print a topic's records to stdout. */
+/**
+ * `runnel console-consumer`: kafka-console-consumer.sh — print a topic's records to stdout. Without
+ * --partition it subscribes to the topic, so partitions added while it runs are read too (from their start).
+ */
 import type { Command } from 'commander';
 import { Consumer, type ConsumerRecord } from '../../client/index.js';
 import { CLI_CLIENT_OPTIONS, CliError, bootstrapList, collect, isTrue, nonNegativeInt, parseProperties, positiveInt, reaching } from './common.js';
@@ -72,7 +75,8 @@ async function consoleConsumerBody(opts: ConsumerCliOptions, servers: readonly s
       else if (opts.offset === 'latest') consumer.seekToEnd([tp]);
       else if (opts.offset !== undefined) consumer.seek(tp, Number(opts.offset));
     } else {
-      await consumer.assignTopic(opts.topic);
+      await consumer.metadata.requireTopic(opts.topic); // an unknown topic is an error here, not a wait
+      await consumer.subscribe([opts.topic]); // follows partitions added while it runs
     }
     const max = opts.maxMessages ?? Infinity;
     let idleSince = Date.now();

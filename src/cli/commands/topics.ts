@@ -1,7 +1,8 @@
-/** `runnel topics`: kafka-topics.sh's --create / --list / --describe / --delete over the AdminClient. */
+/** `runnel topics`: kafka-topics.sh's --create / --list / --describe / --delete / --alter over the AdminClient. */
 import type { Command } from 'commander';
 import { AdminClient, type TopicDescription } from '../../client/index.js';
 import { CLI_CLIENT_OPTIONS, CliError, bootstrapList, collect, parseProperties, positiveInt, reaching } from './common.js';
+import { alterTopic } from './topics-alter.js';
 
 interface TopicsOptions {
   bootstrapServer?: string;
@@ -14,6 +15,7 @@ interface TopicsOptions {
   partitions?: number;
   replicationFactor?: number;
   config: string[];
+  deleteConfig: string[];
 }
 
 /** kafka-topics.sh --describe lines for one topic. */
@@ -40,9 +42,8 @@ async function topicsBody(opts: TopicsOptions, servers: readonly string[]): Prom
   const actions = (['create', 'list', 'describe', 'delete', 'alter'] as const).filter((a) => opts[a] === true);
   if (actions.length !== 1) throw new CliError('exactly one of --create, --list, --describe, --delete, --alter is required');
   const action = actions[0]!;
-  if ((action === 'create' || action === 'delete') && opts.topic === undefined) throw new CliError(`--${action} requires --topic`);
-  // No CreatePartitions RPC in the proto, and AlterConfigs is not in the AdminClient yet.
-  if (action === 'alter') throw new CliError('topics --alter is not supported yet');
+  if ((action === 'create' || action === 'delete' || action === 'alter') && opts.topic === undefined) throw new CliError(`--${action} requires --topic`);
+  if (action !== 'alter' && opts.deleteConfig.length > 0) throw new CliError('--delete-config requires --alter');
   const admin = new AdminClient({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS });
   try {
     switch (action) {
@@ -76,6 +77,9 @@ async function topicsBody(opts: TopicsOptions, servers: readonly string[]): Prom
         process.stdout.write(`Deleted topic ${opts.topic!}.\n`);
         break;
       }
+      case 'alter':
+        await alterTopic(admin, { ...opts, topic: opts.topic! });
+        break;
     }
   } finally {
     admin.close();
@@ -85,16 +89,17 @@ async function topicsBody(opts: TopicsOptions, servers: readonly string[]): Prom
 export function registerTopics(program: Command): void {
   program
     .command('topics')
-    .description('create, list, describe, delete (or, not yet, alter) topics (kafka-topics.sh)')
+    .description('create, list, describe, delete or alter topics (kafka-topics.sh)')
     .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
     .option('--create', 'create a topic')
     .option('--list', 'list all topics')
     .option('--describe', 'describe one topic (--topic) or all topics')
     .option('--delete', 'delete a topic')
-    .option('--alter', 'change a topic (not supported yet)')
+    .option('--alter', 'change a topic: add partitions (--partitions), set (--config) or remove (--delete-config) configs')
     .option('--topic <name>', 'the topic')
-    .option('--partitions <n>', 'partitions of the new topic (default: the broker\'s num.partitions)', positiveInt)
+    .option('--partitions <n>', 'partitions of the new topic (default: the broker\'s num.partitions); with --alter the new total, more than now', positiveInt)
     .option('--replication-factor <n>', 'replicas per partition (default: the broker\'s default.replication.factor)', positiveInt)
-    .option('--config <key=value>', 'topic config for --create (repeatable)', collect, [])
+    .option('--config <key=value>', 'topic config for --create or --alter (repeatable)', collect, [])
+    .option('--delete-config <key>', 'with --alter: remove a topic config, back to the broker default (repeatable)', collect, [])
     .action(topics);
 }

@@ -5,6 +5,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AlterConfigsRequest as _runnel_v1_AlterConfigsRequest, AlterConfigsRequest__Output as _runnel_v1_AlterConfigsRequest__Output } from '../../runnel/v1/AlterConfigsRequest.js';
 import type { AlterConfigsResponse as _runnel_v1_AlterConfigsResponse, AlterConfigsResponse__Output as _runnel_v1_AlterConfigsResponse__Output } from '../../runnel/v1/AlterConfigsResponse.js';
+import type { CreatePartitionsRequest as _runnel_v1_CreatePartitionsRequest, CreatePartitionsRequest__Output as _runnel_v1_CreatePartitionsRequest__Output } from '../../runnel/v1/CreatePartitionsRequest.js';
+import type { CreatePartitionsResponse as _runnel_v1_CreatePartitionsResponse, CreatePartitionsResponse__Output as _runnel_v1_CreatePartitionsResponse__Output } from '../../runnel/v1/CreatePartitionsResponse.js';
 import type { CreateTopicsRequest as _runnel_v1_CreateTopicsRequest, CreateTopicsRequest__Output as _runnel_v1_CreateTopicsRequest__Output } from '../../runnel/v1/CreateTopicsRequest.js';
 import type { CreateTopicsResponse as _runnel_v1_CreateTopicsResponse, CreateTopicsResponse__Output as _runnel_v1_CreateTopicsResponse__Output } from '../../runnel/v1/CreateTopicsResponse.js';
 import type { DeleteTopicsRequest as _runnel_v1_DeleteTopicsRequest, DeleteTopicsRequest__Output as _runnel_v1_DeleteTopicsRequest__Output } from '../../runnel/v1/DeleteTopicsRequest.js';
@@ -40,6 +42,25 @@ export interface AdminServiceClient extends grpc.Client {
   alterConfigs(argument: _runnel_v1_AlterConfigsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_AlterConfigsResponse__Output>): grpc.ClientUnaryCall;
   alterConfigs(argument: _runnel_v1_AlterConfigsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_AlterConfigsResponse__Output>): grpc.ClientUnaryCall;
   alterConfigs(argument: _runnel_v1_AlterConfigsRequest, callback: grpc.requestCallback<_runnel_v1_AlterConfigsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Adds partitions to existing topics (Kafka's CreatePartitions): each topic grows to its new
+   * total count, or is refused on its own. Partitions are never removed, and keys of existing
+   * records keep their partition (new records with the same key may land on another one).
+   */
+  CreatePartitions(argument: _runnel_v1_CreatePartitionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreatePartitionsResponse__Output>): grpc.ClientUnaryCall;
+  CreatePartitions(argument: _runnel_v1_CreatePartitionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_CreatePartitionsResponse__Output>): grpc.ClientUnaryCall;
+  CreatePartitions(argument: _runnel_v1_CreatePartitionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreatePartitionsResponse__Output>): grpc.ClientUnaryCall;
+  CreatePartitions(argument: _runnel_v1_CreatePartitionsRequest, callback: grpc.requestCallback<_runnel_v1_CreatePartitionsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Adds partitions to existing topics (Kafka's CreatePartitions): each topic grows to its new
+   * total count, or is refused on its own. Partitions are never removed, and keys of existing
+   * records keep their partition (new records with the same key may land on another one).
+   */
+  createPartitions(argument: _runnel_v1_CreatePartitionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreatePartitionsResponse__Output>): grpc.ClientUnaryCall;
+  createPartitions(argument: _runnel_v1_CreatePartitionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_CreatePartitionsResponse__Output>): grpc.ClientUnaryCall;
+  createPartitions(argument: _runnel_v1_CreatePartitionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreatePartitionsResponse__Output>): grpc.ClientUnaryCall;
+  createPartitions(argument: _runnel_v1_CreatePartitionsRequest, callback: grpc.requestCallback<_runnel_v1_CreatePartitionsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Creates topics. Each topic is created or refused on its own.
@@ -163,6 +184,13 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   AlterConfigs: grpc.handleUnaryCall<_runnel_v1_AlterConfigsRequest__Output, _runnel_v1_AlterConfigsResponse>;
   
   /**
+   * Adds partitions to existing topics (Kafka's CreatePartitions): each topic grows to its new
+   * total count, or is refused on its own. Partitions are never removed, and keys of existing
+   * records keep their partition (new records with the same key may land on another one).
+   */
+  CreatePartitions: grpc.handleUnaryCall<_runnel_v1_CreatePartitionsRequest__Output, _runnel_v1_CreatePartitionsResponse>;
+  
+  /**
    * Creates topics. Each topic is created or refused on its own.
    */
   CreateTopics: grpc.handleUnaryCall<_runnel_v1_CreateTopicsRequest__Output, _runnel_v1_CreateTopicsResponse>;
@@ -203,6 +231,7 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
 
 export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   AlterConfigs: MethodDefinition<_runnel_v1_AlterConfigsRequest, _runnel_v1_AlterConfigsResponse, _runnel_v1_AlterConfigsRequest__Output, _runnel_v1_AlterConfigsResponse__Output>
+  CreatePartitions: MethodDefinition<_runnel_v1_CreatePartitionsRequest, _runnel_v1_CreatePartitionsResponse, _runnel_v1_CreatePartitionsRequest__Output, _runnel_v1_CreatePartitionsResponse__Output>
   CreateTopics: MethodDefinition<_runnel_v1_CreateTopicsRequest, _runnel_v1_CreateTopicsResponse, _runnel_v1_CreateTopicsRequest__Output, _runnel_v1_CreateTopicsResponse__Output>
   DeleteTopics: MethodDefinition<_runnel_v1_DeleteTopicsRequest, _runnel_v1_DeleteTopicsResponse, _runnel_v1_DeleteTopicsRequest__Output, _runnel_v1_DeleteTopicsResponse__Output>
   DescribeCluster: MethodDefinition<_runnel_v1_DescribeClusterRequest, _runnel_v1_DescribeClusterResponse, _runnel_v1_DescribeClusterRequest__Output, _runnel_v1_DescribeClusterResponse__Output>
