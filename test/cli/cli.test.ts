@@ -96,4 +96,19 @@ describe('runnel CLI', () => {
     expect(helps[2]!.stdout).toContain('--broker-list');
     expect(helps[3]!.stdout).toContain('--from-beginning');
   }, 40_000);
+
+  it('refuses unknown or contradictory producer properties before sending anything', async () => {
+    const produce = (...props: string[]) => runnel(['console-producer', '--bootstrap-server', node.bootstrap, '--topic', 'kafka1', ...props.flatMap((p) => ['--producer-property', p])], 'never-sent\n');
+    const [unknown, idempotentAcks1, badLinger] = await Promise.all([
+      produce('compression.type=gzip'),
+      produce('acks=1', 'enable.idempotence=true'),
+      produce('linger.ms=soon'),
+    ]);
+    for (const r of [unknown, idempotentAcks1, badLinger]) expectOneLineError(r);
+    expect(unknown.stderr).toContain('compression.type: unknown; supported: acks, linger.ms, enable.idempotence');
+    expect(idempotentAcks1.stderr).toContain('enable.idempotence=true needs acks=all');
+    expect(badLinger.stderr).toContain('linger.ms=soon');
+    const read = await runnel(['console-consumer', '--bootstrap-server', node.bootstrap, '--topic', 'kafka1', '--from-beginning', '--timeout-ms', '1500']);
+    expect(read.stdout).not.toContain('never-sent');
+  }, 40_000);
 });
