@@ -23,6 +23,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { ProtoGrpcType as AdminProto } from './generated/admin.js';
 import type { ProtoGrpcType as FetchProto } from './generated/fetch.js';
+import type { ProtoGrpcType as GroupProto } from './generated/group.js';
 import type { ProtoGrpcType as HealthProto } from './generated/health.js';
 import type { ProtoGrpcType as MetadataProto } from './generated/metadata.js';
 import type { ProtoGrpcType as ProduceProto } from './generated/produce.js';
@@ -40,6 +41,7 @@ export const protoFiles = [
   'runnel/v1/fetch.proto',
   'runnel/v1/metadata.proto',
   'runnel/v1/admin.proto',
+  'runnel/v1/group.proto',
   'grpc/health/v1/health.proto',
 ] as const;
 
@@ -55,7 +57,7 @@ export const loaderOptions: protoLoader.Options = {
 };
 
 /** Every service and message of the contract, as grpc.loadPackageDefinition returns it. */
-export type RunnelGrpcObject = ProduceProto & FetchProto & MetadataProto & AdminProto & HealthProto;
+export type RunnelGrpcObject = ProduceProto & FetchProto & MetadataProto & AdminProto & GroupProto & HealthProto;
 
 function checkProtoDir(): void {
   if (!existsSync(join(protoDir, protoFiles[0]))) {

@@ -7,6 +7,7 @@ import { RunnelError } from '../core/index.js';
 import { fromProtoError, fromServiceError } from '../api/errors.js';
 import { loadGrpcObject } from '../api/proto.js';
 import type { AdminServiceClient } from '../api/generated/runnel/v1/AdminService.js';
+import type { GroupServiceClient } from '../api/generated/runnel/v1/GroupService.js';
 import type { Error__Output as ProtoError } from '../api/generated/runnel/v1/Error.js';
 import type { FetchServiceClient } from '../api/generated/runnel/v1/FetchService.js';
 import type { MetadataServiceClient } from '../api/generated/runnel/v1/MetadataService.js';
@@ -58,6 +59,7 @@ export interface Conn {
   readonly fetch: FetchServiceClient;
   readonly metadata: MetadataServiceClient;
   readonly admin: AdminServiceClient;
+  readonly group: GroupServiceClient;
 }
 
 /** One channel per node address, shared by that node's service clients. */
@@ -78,6 +80,7 @@ export class Connections {
         fetch: new runnel.v1.FetchService(address, creds, options),
         metadata: new runnel.v1.MetadataService(address, creds, options),
         admin: new runnel.v1.AdminService(address, creds, options),
+        group: new runnel.v1.GroupService(address, creds, options),
       };
       this.conns.set(address, c);
     }
@@ -93,7 +96,7 @@ export class Connections {
 
   close(): void {
     for (const c of this.conns.values()) {
-      for (const client of [c.produce, c.fetch, c.metadata, c.admin]) client.close();
+      for (const client of [c.produce, c.fetch, c.metadata, c.admin, c.group]) client.close();
       c.channel.close();
     }
     this.conns.clear();

@@ -68,6 +68,13 @@ export const ErrorCatalog = {
   // sequence in the partition, or that comes from a fenced (older) epoch of the producer.
   RUNNEL_ERR_OUT_OF_ORDER_SEQUENCE: spec('out of order sequence from producer %s in %s: expected %s, got %s', GrpcStatus.FAILED_PRECONDITION, true),
   RUNNEL_ERR_INVALID_PRODUCER_EPOCH: spec('producer %s epoch %s is older than its current epoch %s in %s', GrpcStatus.FAILED_PRECONDITION, true),
+  // Consumer groups (src/broker/groups): where a group is coordinated, and who may act in it.
+  RUNNEL_ERR_NOT_COORDINATOR: spec('node %s is not the coordinator of group %s', GrpcStatus.FAILED_PRECONDITION, true),
+  RUNNEL_ERR_COORDINATOR_NOT_AVAILABLE: spec('no coordinator for group %s yet: %s', GrpcStatus.UNAVAILABLE, true),
+  RUNNEL_ERR_UNKNOWN_MEMBER_ID: spec('member %s is not in group %s; join again', GrpcStatus.FAILED_PRECONDITION, true),
+  RUNNEL_ERR_FENCED_MEMBER_EPOCH: spec('member %s of group %s: %s', GrpcStatus.FAILED_PRECONDITION, true),
+  RUNNEL_ERR_GROUP_NOT_EMPTY: spec('group %s has %s members; %s', GrpcStatus.FAILED_PRECONDITION, true),
+  RUNNEL_ERR_GROUP_ID_NOT_FOUND: spec('group %s does not exist', GrpcStatus.NOT_FOUND, true),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCatalog;

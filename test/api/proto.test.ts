@@ -42,6 +42,7 @@ const services: Record<string, string[]> = {
     'ReassignPartitions',
     'ListPartitionReassignments',
   ],
+  'runnel.v1.GroupService': ['FindCoordinator', 'ConsumerGroupHeartbeat', 'OffsetCommit', 'OffsetFetch', 'ListGroups', 'DescribeGroups', 'DeleteGroups'],
   'grpc.health.v1.Health': ['Check', 'Watch'],
 };
 

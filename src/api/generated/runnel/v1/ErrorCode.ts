@@ -122,6 +122,33 @@ export const ErrorCode = {
    * this instance is fenced. Definite: nothing was written.
    */
   ERROR_CODE_INVALID_PRODUCER_EPOCH: 'ERROR_CODE_INVALID_PRODUCER_EPOCH',
+  /**
+   * The node does not coordinate the group (Error.leader_hint names the one that does, when known).
+   * Definite: find the coordinator again (FindCoordinator) and retry there.
+   */
+  ERROR_CODE_NOT_COORDINATOR: 'ERROR_CODE_NOT_COORDINATOR',
+  /**
+   * The group's coordinator is not elected yet (or the internal topic is being created). Definite:
+   * retry shortly.
+   */
+  ERROR_CODE_COORDINATOR_NOT_AVAILABLE: 'ERROR_CODE_COORDINATOR_NOT_AVAILABLE',
+  /**
+   * The member id is not (or no longer) in the group: its session expired, it left, or the
+   * coordinator moved. Definite: release every partition without committing, join again.
+   */
+  ERROR_CODE_UNKNOWN_MEMBER_ID: 'ERROR_CODE_UNKNOWN_MEMBER_ID',
+  /**
+   * The member may not do this with this epoch (a commit for a partition it does not own). Definite.
+   */
+  ERROR_CODE_FENCED_MEMBER_EPOCH: 'ERROR_CODE_FENCED_MEMBER_EPOCH',
+  /**
+   * DeleteGroups, or an admin OffsetCommit, on a group that still has members. Definite.
+   */
+  ERROR_CODE_GROUP_NOT_EMPTY: 'ERROR_CODE_GROUP_NOT_EMPTY',
+  /**
+   * The group has no members and no committed offsets. Definite.
+   */
+  ERROR_CODE_GROUP_ID_NOT_FOUND: 'ERROR_CODE_GROUP_ID_NOT_FOUND',
 } as const;
 
 /**
@@ -271,6 +298,39 @@ export type ErrorCode =
    */
   | 'ERROR_CODE_INVALID_PRODUCER_EPOCH'
   | 25
+  /**
+   * The node does not coordinate the group (Error.leader_hint names the one that does, when known).
+   * Definite: find the coordinator again (FindCoordinator) and retry there.
+   */
+  | 'ERROR_CODE_NOT_COORDINATOR'
+  | 26
+  /**
+   * The group's coordinator is not elected yet (or the internal topic is being created). Definite:
+   * retry shortly.
+   */
+  | 'ERROR_CODE_COORDINATOR_NOT_AVAILABLE'
+  | 27
+  /**
+   * The member id is not (or no longer) in the group: its session expired, it left, or the
+   * coordinator moved. Definite: release every partition without committing, join again.
+   */
+  | 'ERROR_CODE_UNKNOWN_MEMBER_ID'
+  | 28
+  /**
+   * The member may not do this with this epoch (a commit for a partition it does not own). Definite.
+   */
+  | 'ERROR_CODE_FENCED_MEMBER_EPOCH'
+  | 29
+  /**
+   * DeleteGroups, or an admin OffsetCommit, on a group that still has members. Definite.
+   */
+  | 'ERROR_CODE_GROUP_NOT_EMPTY'
+  | 30
+  /**
+   * The group has no members and no committed offsets. Definite.
+   */
+  | 'ERROR_CODE_GROUP_ID_NOT_FOUND'
+  | 31
 
 /**
  * Why a request, or one partition or topic of it, failed. Mirrors the error catalog of
