@@ -28,8 +28,9 @@ module.exports = {
     // config reads server.properties (node:fs) and validates it (zod); it knows no other module.
     only('config', ['core'], true, true),
     // broker wires groups, partition logs and metadata over multiraft's interfaces; concrete LevelDB,
-    // gRPC and pino objects are built in src/cli and come in through BrokerOptions.
-    only('broker', ['core', 'raft', 'log', 'metadata', 'multiraft']),
+    // gRPC and pino objects are built in src/cli and come in through BrokerOptions. Packages: zod,
+    // to validate the consumer-group commands it reads back from its own Raft logs.
+    only('broker', ['core', 'raft', 'log', 'metadata', 'multiraft'], true),
     // api: thin gRPC services over the broker; loads proto/ at run time (node:fs, grpc-js, protobufjs).
     only('api', ['core', 'broker'], true, true),
     only('client', ['core', 'api'], true), // client library: core, api's proto types and npm packages; no Node builtins

@@ -1,7 +1,6 @@
-import type * as grpc from '@grpc/grpc-js';
 import { RunnelError } from '../core/index.js';
 import { BROKER_DEFAULTS, type Broker, type ClusterView, type PartitionView } from '../broker/index.js';
-import { toProtoError, toServiceError } from './errors.js';
+import { toProtoError } from './errors.js';
 import type { AdminServiceHandlers } from './generated/runnel/v1/AdminService.js';
 import type { AlterConfigsRequest__Output } from './generated/runnel/v1/AlterConfigsRequest.js';
 import type { AlterConfigsResponse } from './generated/runnel/v1/AlterConfigsResponse.js';
@@ -17,6 +16,7 @@ import type { MetadataServiceHandlers } from './generated/runnel/v1/MetadataServ
 import type { PartitionDescription } from './generated/runnel/v1/PartitionDescription.js';
 import type { ReassignPartitionsRequest__Output } from './generated/runnel/v1/ReassignPartitionsRequest.js';
 import type { ReassignPartitionsResponse } from './generated/runnel/v1/ReassignPartitionsResponse.js';
+import { unary } from './unary-handler.js';
 import { validateTopicName } from './validation.js';
 
 function adminTimeout(ms: number): number {
@@ -26,17 +26,6 @@ function adminTimeout(ms: number): number {
   return ms === 0 ? BROKER_DEFAULTS.adminTimeoutMsDefault : ms;
 }
 
-/** Run a unary handler body; a throw fails the whole call with status + runnel-error-bin. */
-function unary<Req, Res>(body: (req: Req) => Promise<Res> | Res) {
-  return (call: { request: Req }, callback: (err: grpc.ServerErrorResponse | null, res?: Res) => void): void => {
-    Promise.resolve()
-      .then(() => body(call.request))
-      .then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(toServiceError(err)),
-      );
-  };
-}
 
 function partitionMeta(p: PartitionView) {
   return {

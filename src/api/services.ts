@@ -3,6 +3,7 @@ import type { Broker } from '../broker/index.js';
 import { adminHandlers, metadataHandlers } from './admin-service.js';
 import { controllerHandlers, controllerServiceDefinition } from './controller-service.js';
 import { fetchHandlers } from './fetch-service.js';
+import { groupHandlers } from './group-service.js';
 import { healthHandlers } from './health-service.js';
 import { produceHandlers } from './produce-service.js';
 import { loadGrpcObject } from './proto.js';
@@ -18,6 +19,7 @@ export function addClientServices(server: grpc.Server, broker: Broker): void {
   server.addService(runnel.v1.FetchService.service, fetchHandlers(broker));
   server.addService(runnel.v1.MetadataService.service, metadataHandlers(broker));
   server.addService(runnel.v1.AdminService.service, adminHandlers(broker));
+  server.addService(runnel.v1.GroupService.service, groupHandlers(broker));
   server.addService(g.health.v1.Health.service, healthHandlers(broker));
   server.addService(controllerServiceDefinition, controllerHandlers(broker));
 }

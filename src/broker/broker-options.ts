@@ -97,6 +97,12 @@ export const BROKER_DEFAULTS = {
   autoCreatePendingMax: 1_000,
   /** CreatePartitions requests queued on the metadata leader (they run one at a time). */
   createPartitionsQueuedMax: 100,
+  /** `__consumer_offsets` when first needed (Kafka: offsets.topic.num.partitions 50, replication factor 3). */
+  offsetsTopicPartitions: 5,
+  offsetsTopicReplicationFactor: 3,
+  /** How often a coordinator looks for members whose session expired. */
+  groupSessionCheckMs: 100,
+  groupRequestTimeoutMsDefault: 30_000,
 } as const;
 
 export const systemClock: Clock = {

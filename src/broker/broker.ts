@@ -43,15 +43,18 @@ import type {
   ProducerIdentityIn,
   TopicView,
 } from './broker-types.js';
-import { notLeaderError, withLeaderHint, withTimeout } from './errors.js';
+import { leaderHint, notLeaderError, withLeaderHint, withTimeout } from './errors.js';
 import { nodeViews, viewOfTopic } from './cluster-views.js';
 import { METADATA_GROUP, MetadataController } from './metadata-controller.js';
 import { checkedRecord, decodeRecords } from './record-conversion.js';
 import { retentionPolicy, runRetention } from './retention.js';
 import { MetadataStateMachine } from './metadata-state-machine.js';
 import { PartitionDuties } from './partition-duties.js';
+import { partitionBootstrap } from './partition-bootstrap.js';
 import { PartitionReplica } from './partition-replica.js';
 import { ProducerIdAllocator } from './producer-ids.js';
+import { GroupCoordinator, OFFSETS_TOPIC } from './groups/group-coordinator.js';
+import { OffsetsPartitions } from './groups/offsets-partitions.js';
 import { SerialQueue } from './serial-queue.js';
 
 
@@ -84,6 +87,9 @@ export class Broker {
   // auto.create.topics.enable: names to ask the metadata leader to create (bounded).
   private readonly autoCreatePending = new Set<string>();
   private readonly producerIds = new ProducerIdAllocator();
+  private readonly offsets: OffsetsPartitions;
+  /** Consumer groups coordinated on this node (src/broker/groups). */
+  readonly groups: GroupCoordinator;
   // CreatePartitions one at a time: its record says how many partitions to add, not the total, so
   // two requests validated against the same image would both add theirs.
   private readonly partitionGrowth = new SerialQueue('CreatePartitions requests', BROKER_DEFAULTS.createPartitionsQueuedMax);
@@ -101,6 +107,8 @@ export class Broker {
     this.meta.onChange((before, after) => this.imageChanged(before, after));
     this.controller = new MetadataController(this.nodeId, this.mr, this.meta, this.clock, this.sessionTimeoutMs, this.logger);
     this.duties = new PartitionDuties(this.nodeId, this.mr, this.logger);
+    this.offsets = new OffsetsPartitions(this.nodeId, () => this.meta.image, options.storage, this.mr, this.logger);
+    this.groups = new GroupCoordinator(this.nodeId, this.mr, this.offsets, this.clock, this.logger.child({ component: 'groups' }), (id) => leaderHint(this.meta.image, id));
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------
@@ -121,6 +129,7 @@ export class Broker {
     this.livenessTimer = setInterval(() => void this.livenessTick(), this.heartbeatIntervalMs);
     const retentionEveryMs = this.options.retentionCheckIntervalMs ?? BROKER_DEFAULTS.retentionCheckIntervalMs;
     this.retentionTimer = setInterval(() => void this.retentionTick(), retentionEveryMs);
+    this.groups.start(BROKER_DEFAULTS.groupSessionCheckMs);
     this.logger.info({ incarnationId: this.incarnationId, voters }, 'broker: started');
   }
 
@@ -156,6 +165,7 @@ export class Broker {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.reconciling.catch(() => {});
     for (const r of this.replicas.values()) r.close();
+    this.groups.close();
     this.options.controllerClient.close();
   }
 
@@ -191,17 +201,18 @@ export class Broker {
       r.close();
       this.mr.removeGroup(groupId, { deleteData: true });
     }
+    for (const groupId of [...this.offsets.keys()]) if (!wanted.has(groupId) && !this.closed) this.offsets.remove(groupId);
     for (const p of wanted.values()) {
       if (this.closed) return;
-      if (!this.replicas.has(p.groupId)) await this.openPartition(p);
+      if (this.replicas.has(p.groupId) || this.offsets.has(p.groupId)) continue;
+      if (p.topicName === OFFSETS_TOPIC) await this.offsets.open(p, () => this.closed);
+      else await this.openPartition(p);
     }
   }
 
   private async openPartition(p: PartitionImage): Promise<void> {
-    const learner = p.adding.includes(this.nodeId);
-    const voters = p.replicas.filter((n) => !p.adding.includes(n));
     const storage = await this.options.storage.openGroup(p.groupId, {
-      bootstrap: learner ? { voters: [], learners: [] } : { voters, learners: p.adding.filter((n) => n !== this.nodeId) },
+      bootstrap: partitionBootstrap(p, this.nodeId),
       describeEntry: describeEntry,
       snapshotEndOffset: (s: Snapshot) => (s.data.byteLength === 0 ? 0 : decodePartitionSnapshot(s.data).endOffset),
     });
@@ -229,6 +240,7 @@ export class Broker {
       return;
     }
     this.replicas.get(c.groupId)?.leaderChanged(c.leader, c.term);
+    if (this.offsets.has(c.groupId)) this.groups.leadershipChanged(c.groupId);
     if (c.leader === this.nodeId) this.reportSoon();
   }
 
@@ -251,8 +263,8 @@ export class Broker {
       incarnationId: this.incarnationId,
       clientAddress: this.options.clientAddress,
       peerAddress: this.options.peerAddress,
-      leaderReports: this.duties.leaderReports(image, this.replicas.keys()),
-      completedReassignments: this.duties.completedReassignments(image, this.replicas.keys()),
+      leaderReports: this.duties.leaderReports(image, this.hostedGroupIds()),
+      completedReassignments: this.duties.completedReassignments(image, this.hostedGroupIds()),
       autoCreateTopics: this.takeAutoCreates(image),
     };
   }
@@ -260,8 +272,8 @@ export class Broker {
   private async livenessTick(): Promise<void> {
     if (this.closed) return;
     try {
-      this.duties.balanceLeaders(this.meta.image, this.replicas.keys());
-      this.duties.driveReassignments(this.meta.image, this.replicas.keys());
+      this.duties.balanceLeaders(this.meta.image, this.hostedGroupIds());
+      this.duties.driveReassignments(this.meta.image, this.hostedGroupIds());
       await this.sendHeartbeat(this.heartbeatRequest(), this.heartbeatIntervalMs * 4);
       if (this.controller.isLeader()) this.controller.fenceExpired();
     } catch (err) {
@@ -304,9 +316,12 @@ export class Broker {
   private async autoCreate(name: string): Promise<void> {
     if (findTopic(this.meta.image, name)) return;
     const live = liveNodeIds(this.meta.image).length;
-    const replicationFactor = Math.max(1, Math.min(this.options.defaultReplicationFactor, live));
+    const internal = name === OFFSETS_TOPIC;
+    const wantedRf = internal ? BROKER_DEFAULTS.offsetsTopicReplicationFactor : this.options.defaultReplicationFactor;
+    const replicationFactor = Math.max(1, Math.min(wantedRf, live));
+    const numPartitions = internal ? BROKER_DEFAULTS.offsetsTopicPartitions : 0;
     try {
-      await this.createTopic({ name, numPartitions: 0, replicationFactor, assignments: [], configs: {} }, false, BROKER_DEFAULTS.adminTimeoutMsDefault);
+      await this.createTopic({ name, numPartitions, replicationFactor, assignments: [], configs: {} }, false, BROKER_DEFAULTS.adminTimeoutMsDefault);
       this.logger.info({ topic: name }, 'broker: auto-created a topic');
     } catch (err) {
       if (!(err instanceof RunnelError && err.code === 'RUNNEL_ERR_TOPIC_ALREADY_EXISTS')) throw err;
@@ -360,6 +375,7 @@ export class Broker {
   ): Promise<ProduceOutcome> {
     const image = this.meta.image;
     if (!image.topicIdsByName.has(topic)) throw this.unknownTopic(topic);
+    refuseInternal(topic);
     const p = describePartition(image, topic, partition);
     const replica = this.leaderReplica(image, p);
     const term = replica.leadingTerm();
@@ -473,6 +489,7 @@ export class Broker {
   async readPartition(p: FetchPartitionRequest, maxBytes: number, budgetSpent = false): Promise<FetchPartitionResult> {
     try {
       const image = this.meta.image;
+      refuseInternal(p.topic);
       const part = describePartition(image, p.topic, p.partition);
       const replica = this.leaderReplica(image, part);
       const log = replica.log;
@@ -529,6 +546,7 @@ export class Broker {
 
   async listOffsets(req: ListOffsetsRequestIn): Promise<number> {
     const image = this.meta.image;
+    refuseInternal(req.topic);
     const p = describePartition(image, req.topic, req.partition);
     return this.leaderReplica(image, p).log.listOffsets(req.spec);
   }
@@ -620,10 +638,35 @@ export class Broker {
       .map((k) => (Object.hasOwn(t.configs, k) ? { name: k, value: t.configs[k]!, source: 'topic' as const, readOnly: false } : { name: k, value: defaults[k] ?? '', source: 'default' as const, readOnly: false }));
   }
 
-  /** Partitions hosted here (tests and tools). */
+  /** Partition groups hosted here, `__consumer_offsets` ones included (tests and tools). */
   hostedGroupIds(): GroupId[] {
-    return [...this.replicas.keys()];
+    return [...this.replicas.keys(), ...this.offsets.keys()];
   }
+
+  // ---- consumer groups ------------------------------------------------------------------------------
+
+  /**
+   * FindCoordinator: the node leading the group's `__consumer_offsets` partition. The first call
+   * has the metadata leader create the internal topic (COORDINATOR_NOT_AVAILABLE until it has a leader).
+   */
+  findCoordinator(groupId: string): { nodeId: NodeId; clientAddress: string } {
+    const image = this.meta.image;
+    const g = this.offsets.offsetsGroupOf(groupId);
+    if (g === undefined) {
+      if (this.autoCreatePending.size < BROKER_DEFAULTS.autoCreatePendingMax) this.autoCreatePending.add(OFFSETS_TOPIC);
+      this.reportSoon();
+      throw new RunnelError('RUNNEL_ERR_COORDINATOR_NOT_AVAILABLE', [groupId, `creating the ${OFFSETS_TOPIC} topic`]);
+    }
+    const leader = this.offsets.has(g.raftGroup) ? this.mr.leaderOf(g.raftGroup) : (partitionByGroup(image, g.raftGroup)?.leader ?? 0);
+    const address = leader === 0 ? undefined : image.nodes.get(leader)?.clientAddress;
+    if (address === undefined) throw new RunnelError('RUNNEL_ERR_COORDINATOR_NOT_AVAILABLE', [groupId, 'its offsets partition has no leader yet']);
+    return { nodeId: leader, clientAddress: address };
+  }
+}
+
+/** `__consumer_offsets` holds group state, not records: no produce, fetch or list offsets. */
+function refuseInternal(topic: string): void {
+  if (topic === OFFSETS_TOPIC) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`${OFFSETS_TOPIC} is internal: use the GroupService`]);
 }
 
 /** acks=none answers before anything is known. */

@@ -4,6 +4,7 @@ import { fromServiceError, loadGrpcObject } from '../../src/api/index.js';
 import type { HealthClient } from '../../src/api/generated/grpc/health/v1/Health.js';
 import type { AdminServiceClient } from '../../src/api/generated/runnel/v1/AdminService.js';
 import type { FetchServiceClient } from '../../src/api/generated/runnel/v1/FetchService.js';
+import type { GroupServiceClient } from '../../src/api/generated/runnel/v1/GroupService.js';
 import type { MetadataServiceClient } from '../../src/api/generated/runnel/v1/MetadataService.js';
 import type { ProduceServiceClient } from '../../src/api/generated/runnel/v1/ProduceService.js';
 import type { RunnelError } from '../../src/core/index.js';
@@ -24,6 +25,7 @@ export interface ApiClient {
   readonly fetch: FetchServiceClient;
   readonly metadata: MetadataServiceClient;
   readonly admin: AdminServiceClient;
+  readonly group: GroupServiceClient;
   readonly health: HealthClient;
   createTopics(req: CreateTopicsRequest): Promise<CreateTopicsResponse__Output>;
   send(req: ProduceRequest, timeoutMs?: number): Promise<ProduceResponse__Output>;
@@ -43,9 +45,11 @@ export function connect(address: string): ApiClient {
     fetch: new runnel.v1.FetchService(address, creds, opts),
     metadata: new runnel.v1.MetadataService(address, creds, opts),
     admin: new runnel.v1.AdminService(address, creds, opts),
+    group: new runnel.v1.GroupService(address, creds, opts),
     health: new g.health.v1.Health(address, creds, opts),
   };
-  const { produce, fetch, metadata, admin, health } = clients;
+  const { produce, fetch, metadata, admin } = clients;
+  const health = clients.health;
   return {
     address,
     ...clients,
