@@ -53,6 +53,9 @@ export interface BrokerOptions {
   readonly clock?: Clock;
   readonly numPartitions: number;
   readonly defaultReplicationFactor: number;
+  /** `offsets.topic.num.partitions` / `.replication.factor`; default BROKER_DEFAULTS'. */
+  readonly offsetsTopicPartitions?: number;
+  readonly offsetsTopicReplicationFactor?: number;
   /** auto.create.topics.enable: producing to or describing an unknown topic creates it. */
   readonly autoCreateTopics?: boolean;
   /** The largest gRPC message (runnel.request.max.bytes): bounds a fetch response. */
@@ -97,7 +100,7 @@ export const BROKER_DEFAULTS = {
   autoCreatePendingMax: 1_000,
   /** CreatePartitions requests queued on the metadata leader (they run one at a time). */
   createPartitionsQueuedMax: 100,
-  /** `__consumer_offsets` when first needed (Kafka: offsets.topic.num.partitions 50, replication factor 3). */
+  /** `__consumer_offsets` when first needed (config: offsets.topic.num.partitions / .replication.factor). */
   offsetsTopicPartitions: 5,
   offsetsTopicReplicationFactor: 3,
   /** How often a coordinator looks for members whose session expired. */

@@ -317,9 +317,9 @@ export class Broker {
     if (findTopic(this.meta.image, name)) return;
     const live = liveNodeIds(this.meta.image).length;
     const internal = name === OFFSETS_TOPIC;
-    const wantedRf = internal ? BROKER_DEFAULTS.offsetsTopicReplicationFactor : this.options.defaultReplicationFactor;
+    const wantedRf = internal ? (this.options.offsetsTopicReplicationFactor ?? BROKER_DEFAULTS.offsetsTopicReplicationFactor) : this.options.defaultReplicationFactor;
     const replicationFactor = Math.max(1, Math.min(wantedRf, live));
-    const numPartitions = internal ? BROKER_DEFAULTS.offsetsTopicPartitions : 0;
+    const numPartitions = internal ? (this.options.offsetsTopicPartitions ?? BROKER_DEFAULTS.offsetsTopicPartitions) : 0;
     try {
       await this.createTopic({ name, numPartitions, replicationFactor, assignments: [], configs: {} }, false, BROKER_DEFAULTS.adminTimeoutMsDefault);
       this.logger.info({ topic: name }, 'broker: auto-created a topic');

@@ -99,6 +99,8 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     logger,
     numPartitions: config.numPartitions,
     defaultReplicationFactor: config.defaultReplicationFactor,
+    offsetsTopicPartitions: config.offsetsTopicPartitions,
+    offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
     autoCreateTopics: config.autoCreateTopicsEnable,
     requestMaxBytes: config.requestMaxBytes,
     retentionMs: config.logRetentionMs,

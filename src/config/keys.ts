@@ -80,6 +80,22 @@ export const keySpecs: readonly KeySpec[] = [
     schema: v.int(1),
   },
   {
+    key: 'offsets.topic.num.partitions',
+    type: 'int 1..1000',
+    default: '5',
+    kafka: true,
+    doc: 'Partitions of the internal __consumer_offsets topic, created when a consumer group is first used; a group lives in the partition its id hashes to (as in Kafka), whose leader is the group\'s coordinator. Each is a Raft group. Kafka\'s default is 50; Runnel\'s 5 spreads coordinators over a small cluster without 50 Raft groups. Changing it after the topic exists has no effect.',
+    schema: v.int(1, 1000),
+  },
+  {
+    key: 'offsets.topic.replication.factor',
+    type: 'int >= 1',
+    default: '3',
+    kafka: true,
+    doc: 'Replicas of each __consumer_offsets partition (capped at the live nodes when the topic is created), so committed offsets survive the loss of a minority of them.',
+    schema: v.int(1),
+  },
+  {
     key: 'log.retention.ms',
     type: 'long >= -1',
     derivedDefault: 'log.retention.minutes',

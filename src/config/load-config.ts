@@ -232,6 +232,8 @@ function buildConfig(r: Resolver, path: string, cwd: string): NodeConfig {
     isMetadataVoter: voters.some((v) => v.nodeId === nodeId),
     numPartitions: r.get<number>('num.partitions'),
     defaultReplicationFactor: r.get<number>('default.replication.factor'),
+    offsetsTopicPartitions: r.get<number>('offsets.topic.num.partitions'),
+    offsetsTopicReplicationFactor: r.get<number>('offsets.topic.replication.factor'),
     logRetentionMs: resolveRetentionMs(r),
     logRetentionBytes: r.get<number>('log.retention.bytes'),
     autoCreateTopicsEnable: r.get<boolean>('auto.create.topics.enable'),

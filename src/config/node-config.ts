@@ -38,6 +38,10 @@ export interface NodeConfig {
   readonly numPartitions: number;
   /** `default.replication.factor`: replicas of a topic created without a factor. */
   readonly defaultReplicationFactor: number;
+  /** `offsets.topic.num.partitions`: partitions of `__consumer_offsets`. */
+  readonly offsetsTopicPartitions: number;
+  /** `offsets.topic.replication.factor`: its replication factor (capped at the live nodes). */
+  readonly offsetsTopicReplicationFactor: number;
   /** Resolved from `log.retention.ms|minutes|hours` (Kafka's precedence); -1 = unlimited. */
   readonly logRetentionMs: number;
   /** `log.retention.bytes` per partition; -1 = unlimited. */

@@ -78,6 +78,9 @@ afterAll(async () => {
 describe('consumer groups on one node', () => {
   it('hands partitions over incrementally, lets only owners commit, and expires silent members', async () => {
     expect(await coordinator()).toBe(spec.nodeId);
+    const internal = (await c.describe(['__consumer_offsets'])).topics[0]!;
+    expect(internal.partitions).toHaveLength(5); // offsets.topic.num.partitions' default
+    expect(internal.partitions[0]!.replicas).toEqual([spec.nodeId]); // replication factor capped at the live nodes
     const a = await join();
     expect(a.memberId).not.toBe('');
     expect(partitionsOf(a)).toHaveLength(6);
