@@ -224,7 +224,12 @@ describe('single node', () => {
     }, 10_000, 'produce after restart');
     expect(next.baseOffset).toBe(before.highWatermark);
     // The producer state is rebuilt from the log: a retry from before the restart is still a duplicate.
-    const again = await idempotentRetry!.resend();
+    const again = await eventually(async () => {
+      const r = await idempotentRetry!.resend();
+      const e = r.error as { code: string } | null;
+      // Until orders-0 has elected its leader again.
+      return e !== null && ['ERROR_CODE_NOT_LEADER', 'ERROR_CODE_PROPOSAL_DROPPED'].includes(e.code) ? undefined : r;
+    }, 10_000, 'the resend after the restart');
     expect(again.error).toBeNull();
     expect(again.baseOffset).toBe(idempotentRetry!.baseOffset);
   });
