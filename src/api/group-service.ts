@@ -106,11 +106,11 @@ export function groupHandlers(broker: Broker): GroupServiceHandlers {
         return { error: toProtoError(err), topics: [] };
       }
     }),
-    OffsetFetch: unary((req) => {
+    OffsetFetch: unary(async (req) => {
       try {
         const groupId = groupIdOf(req.groupId);
         const wanted = req.topics.length === 0 ? undefined : [...tpKeysOf(req.topics)].map(splitTpKey);
-        const rows = broker.groups.fetchOffsets(groupId, wanted);
+        const rows = await broker.groups.fetchOffsets(groupId, wanted, BROKER_DEFAULTS.groupRequestTimeoutMsDefault);
         const byTopic = new Map<string, typeof rows>();
         for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
         return {

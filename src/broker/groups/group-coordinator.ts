@@ -52,6 +52,8 @@ export interface CoordinatorHost {
  */
 export class GroupCoordinator {
   private readonly memberships = new Map<string, GroupMembership>();
+  /** Commits proposed and not yet answered, per group: OffsetFetch waits for them (see fetchOffsets). */
+  private readonly inFlightCommits = new Map<string, Set<Promise<unknown>>>();
   private expiryTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -129,7 +131,7 @@ export class GroupCoordinator {
     if (accepted.length > 0) {
       const command = encodeGroupCommand({ v: 1, type: 'commit', groupId: req.groupId, timestampMs: this.clock.nowMs(), offsets: accepted });
       const raftGroup = this.host.offsetsGroupOf(req.groupId)!.raftGroup;
-      const r = await withTimeout(this.mr.propose(raftGroup, command, { waitFor: 'committed' }), timeoutMs);
+      const r = await this.tracked(req.groupId, withTimeout(this.mr.propose(raftGroup, command, { waitFor: 'committed' }), timeoutMs));
       const refused = sm.refusalAt(r.index);
       if (refused) for (const o of accepted) results.set(tpKey(o.topic, o.partition), refused);
     }
@@ -149,8 +151,28 @@ export class GroupCoordinator {
     return undefined;
   }
 
-  /** Committed offsets of the group: of the partitions named, or all. */
-  fetchOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[] | undefined): { topic: string; partition: number; committed: CommittedOffset | undefined }[] {
+  private async tracked<T>(groupId: string, p: Promise<T>): Promise<T> {
+    let set = this.inFlightCommits.get(groupId);
+    if (set === undefined) this.inFlightCommits.set(groupId, (set = new Set()));
+    set.add(p);
+    try {
+      return await p;
+    } finally {
+      set.delete(p);
+      if (set.size === 0) this.inFlightCommits.delete(groupId);
+    }
+  }
+
+  /**
+   * Committed offsets of the group: of the partitions named, or all. Waits for the group's commits
+   * in flight first: a member that takes over a partition reads the offset only after its previous
+   * owner released it, and a commit that owner sent just before releasing must be in the answer, or
+   * the new owner would start behind it and commit an older offset after it.
+   */
+  async fetchOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[] | undefined, timeoutMs: number): Promise<{ topic: string; partition: number; committed: CommittedOffset | undefined }[]> {
+    this.require(groupId);
+    const pending = this.inFlightCommits.get(groupId);
+    if (pending !== undefined) await withTimeout(Promise.allSettled([...pending]), timeoutMs);
     const sm = this.require(groupId);
     if (partitions === undefined) return sm.allCommitted(groupId).map((c) => ({ topic: c.topic, partition: c.partition, committed: c }));
     return partitions.map((p) => ({ ...p, committed: sm.committed(groupId, p.topic, p.partition) }));
