@@ -59,7 +59,7 @@ export function groupHandlers(broker: Broker): GroupServiceHandlers {
         return { error: toProtoError(err) };
       }
     }),
-    ConsumerGroupHeartbeat: unary((req) => {
+    ConsumerGroupHeartbeat: unary(async (req) => {
       try {
         const session = req.sessionTimeoutMs === 0 ? sessionTimeoutMsDefault : req.sessionTimeoutMs;
         if (session < sessionTimeoutMsMin || session > sessionTimeoutMsMax) {
@@ -67,14 +67,14 @@ export function groupHandlers(broker: Broker): GroupServiceHandlers {
         }
         if (req.memberEpoch < -1) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`member_epoch ${req.memberEpoch}`]);
         for (const t of bounded(req.subscribedTopicNames, 'subscribed topics')) validateTopicName(t);
-        const out = broker.groups.heartbeat(groupIdOf(req.groupId), {
+        const out = await broker.groups.heartbeat(groupIdOf(req.groupId), {
           memberId: req.memberId,
           memberEpoch: req.memberEpoch,
           subscribedTopics: req.subscribedTopicNames,
           owned: tpKeysOf(req.ownedPartitions),
           sessionTimeoutMs: session,
           clientId: req.clientId.slice(0, 255),
-        });
+        }, BROKER_DEFAULTS.groupRequestTimeoutMsDefault);
         return { memberId: out.memberId, memberEpoch: out.memberEpoch, heartbeatIntervalMs: out.heartbeatIntervalMs, assignment: groupTopicPartitions(out.assignment) };
       } catch (err) {
         return { error: toProtoError(err), memberId: req.memberId, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: [] };

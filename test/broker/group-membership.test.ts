@@ -30,19 +30,20 @@ describe('assignUniform', () => {
   });
 });
 
-type Op = { kind: 'join' } | { kind: 'leave'; who: number } | { kind: 'beat'; who: number; lazy: boolean };
+type Op = { kind: 'join' } | { kind: 'leave'; who: number } | { kind: 'beat'; who: number; lazy: boolean } | { kind: 'takeover' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'join' as const }) },
   { weight: 1, arbitrary: fc.nat(7).map((who) => ({ kind: 'leave' as const, who })) },
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('beat' as const), who: fc.nat(7), lazy: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'takeover' as const }) },
 );
 
 describe('GroupMembership (property)', () => {
-  it('never lets two members consume one partition, and converges to an even spread', () => {
+  it('never lets two members consume one partition, across coordinator takeovers too, and converges to an even spread', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 150 }), (partitions, ops) => {
-        const g = new GroupMembership('g');
+        let g = new GroupMembership('g');
         let nextId = 1;
         const clients = new Map<string, { epoch: number; consuming: Set<string> }>();
         const partitionsOf = (t: string) => (t === topic ? partitions : undefined);
@@ -74,6 +75,11 @@ describe('GroupMembership (property)', () => {
             clients.delete(id);
           } else if (ids.length > 0 && o.kind === 'beat') {
             beat(ids[o.who % ids.length]!, o.lazy);
+          } else if (o.kind === 'takeover') {
+            // A new coordinator continues from the persisted record.
+            const record = g.toRecord();
+            g = GroupMembership.fromRecord('g', record, t0);
+            expect(g.toRecord()).toEqual(record);
           }
           checkSafety();
         }

@@ -139,10 +139,13 @@ describe('consumer groups on one node', () => {
     expect((await adminCommit()).topics[0]!.partitions[0]!.error).toBeNull();
   }, 60_000);
 
-  it('keeps committed offsets across a restart, and deletes an empty group', async () => {
+  it('keeps committed offsets and members across a restart, and deletes an empty group', async () => {
     const before = await fetchOffsets();
     expect(before.error).toBeNull();
     expect(before.topics[0]!.partitions.length).toBeGreaterThan(0);
+    const member = await join();
+    const holding = await heartbeat(member.memberId, member.memberEpoch, member.assignment);
+    expect(partitionsOf(holding)).toHaveLength(6);
     await node.stop();
     c.close();
     await startNode();
@@ -152,6 +155,11 @@ describe('consumer groups on one node', () => {
     }, 20_000, 'offsets after the restart');
     const sorted = (r: typeof before) => r.topics.flatMap((t) => t.partitions.map((p) => [t.topic, p.partition, p.committedOffset])).sort();
     expect(sorted(after)).toEqual(sorted(before));
+    // The member carries on with the coordinator that took over: same id, same partitions, no rejoin.
+    const resumed = await heartbeat(member.memberId, holding.memberEpoch, holding.assignment);
+    expect(resumed.error).toBeNull();
+    expect(partitionsOf(resumed)).toEqual(partitionsOf(holding));
+    expect((await heartbeat(member.memberId, -1, holding.assignment)).memberEpoch).toBe(-1);
     expect((await call<object, DeleteGroupsResponse__Output>(c.group.DeleteGroups.bind(c.group), { groupIds: [group] })).results[0]!.error).toBeNull();
     expect((await fetchOffsets()).topics).toEqual([]);
     // The internal topic is not a place for records.

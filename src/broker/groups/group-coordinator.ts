@@ -7,6 +7,9 @@ import { encodeGroupCommand, type CommittedOffsetInput } from './group-command.j
 import { GroupMembership, type GroupState, type HeartbeatIn, type HeartbeatOut, type MemberView } from './group-membership.js';
 import type { CommittedOffset, OffsetsStateMachine } from './offsets-state.js';
 
+/** How long an expiry waits for its persisted membership (nobody waits for the answer). */
+const BROKER_GROUP_PERSIST_TIMEOUT_MS = 30_000;
+
 /** The internal topic that holds consumer groups (Kafka's name). */
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -44,11 +47,11 @@ export interface CoordinatorHost {
 
 /**
  * This node's part in consumer groups: it coordinates the groups whose `__consumer_offsets`
- * partition it leads (and whose leader no-op it has applied). Membership lives here, in memory
- * (group-membership.ts); committed offsets go through the partition's Raft group
- * (offsets-state.ts) and are answered once committed. When leadership of a partition moves, its
- * groups' members find the new coordinator, which does not know them: they join again (KIP-848's
- * fencing), while their committed offsets are all there.
+ * partition it leads (and whose leader no-op it has applied). Membership is worked on in memory
+ * (group-membership.ts) and every change is committed to the partition's Raft group
+ * (offsets-state.ts) before the member hears of it, as are committed offsets. When leadership of the
+ * partition moves, the new coordinator takes the groups over from that state: members carry on,
+ * every session restarting from the takeover.
  */
 export class GroupCoordinator {
   private readonly memberships = new Map<string, GroupMembership>();
@@ -102,24 +105,57 @@ export class GroupCoordinator {
     return st !== undefined && sm !== undefined && st.softState.state === StateType.Leader && sm.readyTerm === st.hardState.term;
   }
 
-  heartbeat(groupId: string, req: HeartbeatIn): HeartbeatOut {
-    this.require(groupId);
+  /** The group's membership here: in memory, or as its last coordinator persisted it. */
+  private membershipOf(groupId: string, sm: OffsetsStateMachine): GroupMembership | undefined {
     let g = this.memberships.get(groupId);
+    if (g === undefined) {
+      const record = sm.groupState(groupId);
+      if (record === undefined) return undefined;
+      g = GroupMembership.fromRecord(groupId, record, this.clock.nowMs());
+      this.memberships.set(groupId, g);
+      this.logger.info({ groupId, members: g.size }, 'groups: took over a group from its last coordinator');
+    }
+    return g;
+  }
+
+  /**
+   * A member's heartbeat. When it changed the group (a join, a leave, a partition handed out or
+   * released), the group's new membership is committed to the offsets partition before the answer:
+   * what a member is told it may consume survives the coordinator's loss.
+   */
+  async heartbeat(groupId: string, req: HeartbeatIn, timeoutMs: number): Promise<HeartbeatOut> {
+    const sm = this.require(groupId);
+    let g = this.membershipOf(groupId, sm);
     if (g === undefined) {
       if (req.memberEpoch !== 0) throw new RunnelError('RUNNEL_ERR_UNKNOWN_MEMBER_ID', [req.memberId, groupId]);
       g = new GroupMembership(groupId);
       this.memberships.set(groupId, g);
     }
+    const changesBefore = g.changeCount;
     const out = g.heartbeat(req, this.clock.nowMs(), (t) => this.host.partitionsOf(t), () => crypto.randomUUID());
     if (req.memberEpoch === 0) this.logger.info({ groupId, memberId: out.memberId, clientId: req.clientId }, 'groups: member joined');
     if (req.memberEpoch === -1) this.logger.info({ groupId, memberId: req.memberId }, 'groups: member left');
+    if (g.changeCount !== changesBefore) await this.persist(groupId, g, timeoutMs);
     return out;
+  }
+
+  /** Forget an empty group once its emptiness is committed (else a takeover could revive a stale state). */
+  private forgetIfEmpty(groupId: string, g: GroupMembership): void {
+    if (g.size === 0 && this.memberships.get(groupId) === g) this.memberships.delete(groupId);
+  }
+
+  /** Commit the group's membership (proposed now, so log order is the order of the changes). */
+  private async persist(groupId: string, g: GroupMembership, timeoutMs: number): Promise<void> {
+    const raftGroup = this.host.offsetsGroupOf(groupId)!.raftGroup;
+    const command = encodeGroupCommand({ v: 1, type: 'group-state', groupId, state: g.toRecord() });
+    await withTimeout(this.mr.propose(raftGroup, command, { waitFor: 'committed' }), timeoutMs);
+    this.forgetIfEmpty(groupId, g);
   }
 
   /** Commit offsets through the partition's Raft group; resolves once committed. */
   async commit(req: CommitIn, timeoutMs: number): Promise<Map<TpKey, RunnelError | undefined>> {
     const sm = this.require(req.groupId);
-    const g = this.memberships.get(req.groupId);
+    const g = this.membershipOf(req.groupId, sm);
     const results = new Map<TpKey, RunnelError | undefined>();
     const accepted: CommittedOffsetInput[] = [];
     for (const o of req.offsets) {
@@ -191,14 +227,14 @@ export class GroupCoordinator {
 
   describe(groupId: string): GroupDescription {
     const sm = this.require(groupId);
-    const g = this.memberships.get(groupId);
+    const g = this.membershipOf(groupId, sm);
     if ((g === undefined || g.size === 0) && !sm.hasGroup(groupId)) throw new RunnelError('RUNNEL_ERR_GROUP_ID_NOT_FOUND', [groupId]);
     return { groupId, state: g?.state() ?? 'Empty', groupEpoch: g?.groupEpoch ?? 0, members: g?.describe() ?? [] };
   }
 
   async deleteGroup(groupId: string, timeoutMs: number): Promise<void> {
     const sm = this.require(groupId);
-    const g = this.memberships.get(groupId);
+    const g = this.membershipOf(groupId, sm);
     if (g !== undefined && g.size > 0) throw new RunnelError('RUNNEL_ERR_GROUP_NOT_EMPTY', [groupId, g.size, 'stop its consumers first']);
     if (!sm.hasGroup(groupId)) throw new RunnelError('RUNNEL_ERR_GROUP_ID_NOT_FOUND', [groupId]);
     const raftGroup = this.host.offsetsGroupOf(groupId)!.raftGroup;
@@ -210,8 +246,11 @@ export class GroupCoordinator {
     const now = this.clock.nowMs();
     for (const [groupId, g] of this.memberships) {
       const gone = g.expire(now);
-      if (gone.length > 0) this.logger.warn({ groupId, members: gone }, 'groups: session expired; members removed');
-      if (g.size === 0) this.memberships.delete(groupId);
+      if (gone.length === 0) continue;
+      this.logger.warn({ groupId, members: gone }, 'groups: session expired; members removed');
+      this.persist(groupId, g, BROKER_GROUP_PERSIST_TIMEOUT_MS).catch((err: unknown) => {
+        this.logger.warn({ groupId, err: err instanceof Error ? err.message : String(err) }, 'groups: could not persist expired members');
+      });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { RunnelError } from '../../core/index.js';
 import { assignUniform, type TpKey } from './assignor.js';
+import type { GroupStateRecord } from './group-command.js';
 
 /**
  * One consumer group's members and assignment on its coordinator (KIP-848's reconciliation, on the
@@ -64,8 +65,30 @@ export class GroupMembership {
   private target = new Map<string, Set<TpKey>>();
   private epoch = 0;
   private targetSignature = '';
+  private changes = 0;
 
   constructor(readonly groupId: string) {}
+
+  /** A coordinator taking over: the persisted membership, every session starting afresh at `nowMs`. */
+  static fromRecord(groupId: string, r: GroupStateRecord, nowMs: number): GroupMembership {
+    const g = new GroupMembership(groupId);
+    g.epoch = r.groupEpoch;
+    g.targetSignature = r.targetSignature;
+    g.target = new Map(r.target.map((t) => [t.id, new Set(t.tps)]));
+    for (const m of r.members) {
+      g.members.set(m.id, { ...m, topics: [...m.topics], assigned: new Set(m.assigned), owned: new Set(m.owned), deadlineMs: nowMs + m.sessionTimeoutMs });
+    }
+    return g;
+  }
+
+  /** What a new coordinator needs to continue (everything but session deadlines). */
+  toRecord(): GroupStateRecord {
+    const members = [...this.members.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((m) => ({ id: m.id, clientId: m.clientId, epoch: m.epoch, topics: [...m.topics], assigned: [...m.assigned].sort(), owned: [...m.owned].sort(), sessionTimeoutMs: m.sessionTimeoutMs }));
+    const target = [...this.target].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, tps]) => ({ id, tps: [...tps].sort() }));
+    return { groupEpoch: this.epoch, members, target, targetSignature: this.targetSignature };
+  }
 
   get groupEpoch(): number {
     return this.epoch;
@@ -75,7 +98,26 @@ export class GroupMembership {
     return this.members.size;
   }
 
+  /** Grows whenever something toRecord() holds changed: the coordinator persists the group then. */
+  get changeCount(): number {
+    return this.changes;
+  }
+
   heartbeat(req: HeartbeatIn, nowMs: number, partitionsOf: (topic: string) => number | undefined, newMemberId: () => string): HeartbeatOut {
+    const before = `${this.epoch}|${this.members.size}|${this.fingerprint(req.memberId)}`;
+    try {
+      return this.beat(req, nowMs, partitionsOf, newMemberId);
+    } finally {
+      if (`${this.epoch}|${this.members.size}|${this.fingerprint(req.memberId)}` !== before) this.changes++;
+    }
+  }
+
+  private fingerprint(memberId: string): string {
+    const m = this.members.get(memberId);
+    return m === undefined ? '-' : `${m.epoch}|${m.sessionTimeoutMs}|${m.clientId}|${m.topics.join(',')}|${[...m.owned].sort().join(',')}`;
+  }
+
+  private beat(req: HeartbeatIn, nowMs: number, partitionsOf: (topic: string) => number | undefined, newMemberId: () => string): HeartbeatOut {
     if (req.memberEpoch === -1) {
       this.members.delete(req.memberId);
       this.refreshTarget(partitionsOf);
@@ -107,6 +149,7 @@ export class GroupMembership {
   expire(nowMs: number): string[] {
     const gone = [...this.members.values()].filter((m) => m.deadlineMs < nowMs).map((m) => m.id);
     for (const id of gone) this.members.delete(id);
+    if (gone.length > 0) this.changes++;
     return gone;
   }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RunnelError, type Logger, type Term } from '../../core/index.js';
 import type { StateMachine } from '../../multiraft/index.js';
 import { EntryType, type Entry, type Snapshot } from '../../raft/index.js';
-import { decodeGroupCommand, groupIdLengthMax, type GroupCommand } from './group-command.js';
+import { decodeGroupCommand, groupIdLengthMax, groupStateSchema, type GroupCommand, type GroupStateRecord } from './group-command.js';
 
 /** A group's committed offset for one partition. */
 export interface CommittedOffset {
@@ -20,6 +20,7 @@ export const offsetsPerGroupMax = 100_000;
 
 const snapshotSchema = z.object({
   v: z.literal(1),
+  states: z.array(z.object({ groupId: z.string().min(1).max(groupIdLengthMax), state: groupStateSchema })).default([]),
   groups: z.array(
     z.object({
       groupId: z.string().min(1).max(groupIdLengthMax),
@@ -44,6 +45,8 @@ function tpKey(topic: string, partition: number): string {
  */
 export class OffsetsStateMachine implements StateMachine {
   private readonly groups = new Map<string, Map<string, CommittedOffset>>();
+  /** Each group's membership as last persisted by its coordinator (absent: no members). */
+  private readonly states = new Map<string, GroupStateRecord>();
   private readyTermValue: Term = 0;
   /** Commands refused on apply (bounds): the proposer reads the reason here after its commit. */
   private readonly refusals = new Map<number, RunnelError>();
@@ -83,6 +86,13 @@ export class OffsetsStateMachine implements StateMachine {
   private applyCommand(c: GroupCommand): RunnelError | undefined {
     if (c.type === 'delete-group') {
       this.groups.delete(c.groupId);
+      this.states.delete(c.groupId);
+      return undefined;
+    }
+    if (c.type === 'group-state') {
+      if (c.state.members.length === 0) this.states.delete(c.groupId);
+      else if (this.states.has(c.groupId) || this.states.size < groupsPerPartitionMax) this.states.set(c.groupId, c.state);
+      else return new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`too many groups (${groupsPerPartitionMax}) in this offsets partition`]);
       return undefined;
     }
     let offsets = this.groups.get(c.groupId);
@@ -99,27 +109,35 @@ export class OffsetsStateMachine implements StateMachine {
 
   restore(snapshot: Snapshot): void {
     this.groups.clear();
+    this.states.clear();
     if (snapshot.data.byteLength > 0) {
       const parsed = snapshotSchema.safeParse(JSON.parse(new TextDecoder().decode(snapshot.data)));
       if (!parsed.success) throw new RunnelError('RUNNEL_ERR_CORRUPT', [`offsets snapshot: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
       for (const g of parsed.data.groups) this.groups.set(g.groupId, new Map(g.offsets.map((o) => [tpKey(o.topic, o.partition), o])));
+      for (const s of parsed.data.states) this.states.set(s.groupId, s.state);
     }
     this.logger.info({ index: snapshot.meta.index, groups: this.groups.size }, 'offsets: restored from a snapshot');
   }
 
   snapshot(): Uint8Array {
     const groups = [...this.groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([groupId, offsets]) => ({ groupId, offsets: [...offsets.values()] }));
-    return new TextEncoder().encode(JSON.stringify({ v: 1, groups }));
+    const states = [...this.states].sort(([a], [b]) => (a < b ? -1 : 1)).map(([groupId, state]) => ({ groupId, state }));
+    return new TextEncoder().encode(JSON.stringify({ v: 1, groups, states }));
   }
 
   // ---- reads ----
 
   groupIds(): string[] {
-    return [...this.groups.keys()];
+    return [...new Set([...this.groups.keys(), ...this.states.keys()])];
+  }
+
+  /** The group's persisted membership, if it has members. */
+  groupState(groupId: string): GroupStateRecord | undefined {
+    return this.states.get(groupId);
   }
 
   hasGroup(groupId: string): boolean {
-    return this.groups.has(groupId);
+    return this.groups.has(groupId) || this.states.has(groupId);
   }
 
   /** The group's committed offset for a partition, if any. */

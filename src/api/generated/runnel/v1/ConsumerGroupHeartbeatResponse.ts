@@ -9,9 +9,10 @@ import type { GroupTopicPartitions as _runnel_v1_GroupTopicPartitions, GroupTopi
  */
 export interface ConsumerGroupHeartbeatResponse {
   /**
-   * Set on failure: ERROR_CODE_NOT_COORDINATOR (find the coordinator again),
-   * ERROR_CODE_UNKNOWN_MEMBER_ID or ERROR_CODE_FENCED_MEMBER_EPOCH (the member was removed: release
-   * every partition without committing and join again with member_epoch 0).
+   * Set on failure: ERROR_CODE_NOT_COORDINATOR (find the coordinator again and carry on there: the
+   * group's membership is replicated), ERROR_CODE_UNKNOWN_MEMBER_ID or ERROR_CODE_FENCED_MEMBER_EPOCH
+   * (the member was removed: release every partition without committing and join again with
+   * member_epoch 0).
    */
   'error'?: (_runnel_v1_Error | null);
   /**
@@ -38,9 +39,10 @@ export interface ConsumerGroupHeartbeatResponse {
  */
 export interface ConsumerGroupHeartbeatResponse__Output {
   /**
-   * Set on failure: ERROR_CODE_NOT_COORDINATOR (find the coordinator again),
-   * ERROR_CODE_UNKNOWN_MEMBER_ID or ERROR_CODE_FENCED_MEMBER_EPOCH (the member was removed: release
-   * every partition without committing and join again with member_epoch 0).
+   * Set on failure: ERROR_CODE_NOT_COORDINATOR (find the coordinator again and carry on there: the
+   * group's membership is replicated), ERROR_CODE_UNKNOWN_MEMBER_ID or ERROR_CODE_FENCED_MEMBER_EPOCH
+   * (the member was removed: release every partition without committing and join again with
+   * member_epoch 0).
    */
   'error': (_runnel_v1_Error__Output | null);
   /**
