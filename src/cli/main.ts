@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type NodeConfig } from '../config/index.js';
 import { PID_FILE, startNode } from './node.js';
 import { registerConsoleConsumer } from './commands/console-consumer.js';
 import { registerConsoleProducer } from './commands/console-producer.js';
+import { registerConsumerGroups } from './commands/consumer-groups.js';
 import { registerDescribeCluster } from './commands/describe-cluster.js';
 import { registerGetOffsets } from './commands/get-offsets.js';
 import { registerTopics } from './commands/topics.js';
@@ -120,6 +121,7 @@ program
 registerTopics(program);
 registerConsoleProducer(program);
 registerConsoleConsumer(program);
+registerConsumerGroups(program);
 registerGetOffsets(program);
 registerDescribeCluster(program);
 

@@ -29,17 +29,21 @@ import type {
   TopicDescription,
 } from './admin-types.js';
 import { Connections, itemError, resolveClientOptions, unary, type ClientOptions } from './connection.js';
+import { GroupAdmin } from './group-admin.js';
 import { MetadataCache } from './metadata-cache.js';
 
 export class AdminClient {
   private readonly conns = new Connections();
   private readonly metadata: MetadataCache;
   private readonly routing: AdminRouting;
+  /** Consumer groups (group-admin.ts): findCoordinator, list/describe/delete groups, read and set committed offsets. */
+  readonly groups: GroupAdmin;
 
   constructor(options: ClientOptions) {
     const resolved = resolveClientOptions(options);
     this.metadata = new MetadataCache(this.conns, resolved);
     this.routing = new AdminRouting(this.conns, this.metadata, resolved);
+    this.groups = new GroupAdmin(this.conns, this.metadata, resolved);
   }
 
   close(): void {

@@ -1,6 +1,8 @@
 /**
- * The consumer: manually assigned partitions, or `subscribe(topics)` to every partition of the
- * topics, following partitions added later (subscription.ts; no consumer groups yet), positions set by `seek`,
+ * The consumer: manually assigned partitions; `subscribe(topics)` to every partition of the topics,
+ * following partitions added later (subscription.ts); or, with `groupId`, `subscribe(topics)` as a
+ * member of a consumer group, consuming the partitions its coordinator assigns (group-session.ts),
+ * from their committed offsets, with `commit()` and auto-commit. Positions set by `seek`,
  * `seekToBeginning`/`seekToEnd` or `autoOffsetReset` (resolved with ListOffsets on the leader), and
  * `poll(maxWaitMs)`: one Fetch long-poll per partition leader, records in per-partition offset order.
  * NOT_LEADER follows the hint or refreshes metadata; OFFSET_OUT_OF_RANGE resets per `autoOffsetReset`.
@@ -9,6 +11,9 @@ import { RunnelError } from '../core/index.js';
 import type { FetchRequest } from '../api/generated/runnel/v1/FetchRequest.js';
 import type { FetchResponse__Output } from '../api/generated/runnel/v1/FetchResponse.js';
 import { Connections, itemError, resolveClientOptions, sleep, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
+import { PartitionPositions, type PositionEntry, type ResetSpec } from './consumer-positions.js';
+import { GroupSession } from './group-session.js';
+import { tpKey, type TopicPartitionOffset } from './group-partitions.js';
 import { leaderOffset } from './leader-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { TopicPartition } from './record-accumulator.js';
@@ -26,6 +31,21 @@ export interface ConsumerOptions extends ClientOptions {
    * long a new partition waits to be read).
    */
   readonly metadataMaxAgeMs?: number;
+  /** Kafka's group.id: with it, `subscribe` joins this consumer group. */
+  readonly groupId?: string;
+  /** Kafka's client.id, shown by describe. */
+  readonly clientId?: string;
+  /** Commit consumed positions every `autoCommitIntervalMs`, on revocation and on close (default true). */
+  readonly enableAutoCommit?: boolean;
+  readonly autoCommitIntervalMs?: number;
+  /** The coordinator drops a member it has not heard from for this long (default 45 s; 1 s..300 s). */
+  readonly sessionTimeoutMs?: number;
+  /**
+   * Kafka's ConsumerRebalanceListener.onPartitionsRevoked: in a group, called with the current
+   * positions of partitions being moved to another member, after they stopped being fetched and
+   * before they are released — the place to `commit(revoked)` without auto-commit.
+   */
+  readonly onPartitionsRevoked?: (revoked: readonly TopicPartitionOffset[]) => void | Promise<void>;
 }
 
 export interface ConsumerRecord {
@@ -39,21 +59,23 @@ export interface ConsumerRecord {
   readonly headers: Readonly<Record<string, Buffer>>;
 }
 
-type Position = { kind: 'offset'; offset: number } | { kind: 'reset'; spec: 'OFFSET_SPEC_EARLIEST' | 'OFFSET_SPEC_LATEST' };
-
-const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
 
 export class Consumer {
   private readonly options: ResolvedClientOptions;
   private readonly conns = new Connections();
   readonly metadata: MetadataCache;
-  private readonly positions = new Map<string, { tp: TopicPartition; pos: Position }>();
-  private readonly resetSpec: 'OFFSET_SPEC_EARLIEST' | 'OFFSET_SPEC_LATEST';
+  private readonly positions = new PartitionPositions();
+  private readonly resetSpec: ResetSpec;
   private readonly fetchMaxBytes: number;
   private readonly partitionMaxBytes: number;
   private readonly metadataMaxAgeMs: number;
   // Set while subscribed; then `positions` follows it and assign() is refused.
   private subscription: Subscription | undefined;
+  private readonly groupOptions: ConsumerOptions;
+  // Set while subscribed in a group; then `positions` follows its assignment and assign() is refused.
+  private group: GroupSession | undefined;
+  // A group left by unsubscribe(): close() waits for its final commit and leave.
+  private leaving: Promise<void> = Promise.resolve();
 
   constructor(options: ConsumerOptions) {
     this.options = resolveClientOptions(options);
@@ -62,6 +84,10 @@ export class Consumer {
     this.fetchMaxBytes = options.fetchMaxBytes ?? 4 << 20;
     this.partitionMaxBytes = options.partitionMaxBytes ?? 1 << 20;
     this.metadataMaxAgeMs = options.metadataMaxAgeMs ?? 5_000;
+    this.groupOptions = options;
+    if (options.groupId !== undefined && (options.groupId.length === 0 || options.groupId.length > 249)) {
+      throw new RunnelError('RUNNEL_ERR_INVALID_CONFIG', ['groupId must have 1..249 characters']);
+    }
   }
 
   /**
@@ -72,11 +98,12 @@ export class Consumer {
    * partitions assigned now. Refused while partitions are assigned with `assign`.
    */
   async subscribe(topics: readonly string[]): Promise<TopicPartition[]> {
-    if (this.subscription === undefined && this.positions.size > 0) throw mixedAssignment();
+    if (this.subscription === undefined && this.group === undefined && this.positions.size > 0) throw mixedAssignment();
     if (topics.length === 0) {
       this.unsubscribe();
       return [];
     }
+    if (this.groupOptions.groupId !== undefined) return this.subscribeInGroup(this.groupOptions.groupId, topics);
     const sub = new Subscription(topics, this.metadataMaxAgeMs);
     this.subscription = sub;
     for (const [k, e] of this.positions) if (!sub.topics.includes(e.tp.topic)) this.positions.delete(k);
@@ -84,15 +111,55 @@ export class Consumer {
     return this.assignment();
   }
 
-  /** Ends the subscription (or the manual assignment): nothing is assigned afterwards. */
+  /** Kafka's group.id, if this consumer was given one. */
+  get groupId(): string | undefined {
+    return this.groupOptions.groupId;
+  }
+
+  /**
+   * With `groupId`: joins the group (or changes this member's subscription). The coordinator assigns
+   * partitions asynchronously, so this resolves at once to those assigned so far (usually none yet);
+   * each starts at the group's committed offset, or per `autoOffsetReset` without one.
+   */
+  private subscribeInGroup(groupId: string, topics: readonly string[]): TopicPartition[] {
+    if (this.group === undefined) {
+      const o = this.groupOptions;
+      const config = {
+        groupId,
+        clientId: o.clientId ?? '',
+        sessionTimeoutMs: o.sessionTimeoutMs ?? 45_000,
+        enableAutoCommit: o.enableAutoCommit ?? true,
+        autoCommitIntervalMs: o.autoCommitIntervalMs ?? 5_000,
+        ...(o.onPartitionsRevoked ? { onPartitionsRevoked: o.onPartitionsRevoked } : {}),
+      };
+      this.group = new GroupSession(this.conns, this.metadata, this.options, config, this.positions.host(this.resetSpec));
+    }
+    this.group.subscribe(topics);
+    return this.assignment();
+  }
+
+  /** Ends the subscription (leaving the group, after a final auto-commit) or the manual assignment. */
   unsubscribe(): void {
     this.subscription = undefined;
+    if (this.group) this.leaving = this.group.close(this.positions.currentOffsets());
+    this.group = undefined;
     this.positions.clear();
+  }
+
+  /**
+   * Commits to the group (`groupId` required): `offsets` (each the next offset to read), or by
+   * default the current position of every partition consumed — past every record `poll` returned.
+   * Offsets that would move a partition's committed offset backward are left out. Throws the first
+   * partition's failure (e.g. RUNNEL_ERR_FENCED_MEMBER_EPOCH for a partition no longer owned).
+   */
+  async commit(offsets?: readonly TopicPartitionOffset[]): Promise<void> {
+    if (this.group === undefined) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['commit() needs a consumer group: set groupId and subscribe()']);
+    await this.group.commit(offsets ?? this.positions.currentOffsets());
   }
 
   /** Replaces the assignment. Partitions keep their position if they were assigned before. */
   assign(tps: readonly TopicPartition[]): void {
-    if (this.subscription !== undefined) throw mixedAssignment();
+    if (this.subscription !== undefined || this.group !== undefined) throw mixedAssignment();
     const old = new Map(this.positions);
     this.positions.clear();
     for (const tp of tps) {
@@ -102,7 +169,7 @@ export class Consumer {
 
   /** Assigns every partition of `topic` (RUNNEL_ERR_UNKNOWN_TOPIC if it does not exist). */
   async assignTopic(topic: string): Promise<TopicPartition[]> {
-    if (this.subscription !== undefined) throw mixedAssignment();
+    if (this.subscription !== undefined || this.group !== undefined) throw mixedAssignment();
     const info = await this.metadata.requireTopic(topic);
     const tps = info.partitions.map((p) => ({ topic, partition: p.partition }));
     this.assign([...this.assignment().filter((tp) => tp.topic !== topic), ...tps]);
@@ -138,7 +205,9 @@ export class Consumer {
   async poll(maxWaitMs: number): Promise<ConsumerRecord[]> {
     const deadline = Date.now() + maxWaitMs;
     const sub = this.subscription;
-    if (sub === undefined) await this.requireAssignedTopics();
+    this.positions.markConsumed();
+    if (this.group !== undefined) await this.awaitGroupPartitions(deadline);
+    else if (sub === undefined) await this.requireAssignedTopics();
     else if (sub.due(Date.now())) await this.refreshSubscription(sub).catch(() => undefined); // retried at the next poll
     await this.resolvePositions();
     const byLeader = new Map<string, { tp: TopicPartition; offset: number }[]>();
@@ -163,8 +232,20 @@ export class Consumer {
     return results.flat();
   }
 
-  close(): void {
+  /** Closes the connections; in a group, first commits the current positions (with auto-commit) and leaves. */
+  async close(): Promise<void> {
+    const group = this.group;
+    this.group = undefined;
+    if (group) await group.close(this.positions.currentOffsets());
+    await this.leaving;
     this.conns.close();
+  }
+
+  /** In a group: waits (until `deadline`) for partitions to be assigned, and looks up the leaders of those started. */
+  private async awaitGroupPartitions(deadline: number): Promise<void> {
+    while (this.positions.size === 0 && this.group !== undefined && Date.now() < deadline) await sleep(Math.min(GROUP_ASSIGNMENT_WAIT_MS, deadline - Date.now()));
+    const leaderless = [...this.positions.values()].filter((e) => this.metadata.leaderAddress(e.tp.topic, e.tp.partition) === undefined);
+    if (leaderless.length > 0) await this.metadata.refresh([...new Set(leaderless.map((e) => e.tp.topic))]).catch(() => undefined);
   }
 
   private async requireAssignedTopics(): Promise<void> {
@@ -189,6 +270,7 @@ export class Consumer {
 
   private async fetchFrom(address: string, parts: { tp: TopicPartition; offset: number }[], waitMs: number): Promise<ConsumerRecord[]> {
     const byTopic = new Map<string, { partition: number; fetchOffset: number; maxBytes: number }[]>();
+    const sent = new Map(parts.map((p) => [tpKey(p.tp), p.offset]));
     for (const p of parts) byTopic.set(p.tp.topic, [...(byTopic.get(p.tp.topic) ?? []), { partition: p.tp.partition, fetchOffset: p.offset, maxBytes: this.partitionMaxBytes }]);
     const conn = this.conns.get(address);
     let res: FetchResponse__Output;
@@ -213,7 +295,8 @@ export class Consumer {
       for (const p of t.partitions) {
         const tp = { topic: t.topic, partition: p.partition };
         const entry = this.positions.get(tpKey(tp));
-        if (entry === undefined || entry.pos.kind !== 'offset') continue;
+        // Moved meanwhile (seek, revoked and assigned again): this answer is for another position.
+        if (entry === undefined || entry.pos.kind !== 'offset' || entry.pos.offset !== sent.get(tpKey(tp))) continue;
         const err = itemError(p.error);
         if (err) {
           if (err.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(tp.topic, tp.partition, err);
@@ -279,12 +362,15 @@ export class Consumer {
     }
   }
 
-  private entry(tp: TopicPartition): { tp: TopicPartition; pos: Position } {
+  private entry(tp: TopicPartition): PositionEntry {
     const e = this.positions.get(tpKey(tp));
     if (e === undefined) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [`${tp.topic}-${tp.partition} is not assigned`]);
     return e;
   }
 }
+
+/** How often a group consumer's poll looks for its first partitions while it has none. */
+const GROUP_ASSIGNMENT_WAIT_MS = 50;
 
 function mixedAssignment(): RunnelError {
   return new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['assign() and subscribe() are mutually exclusive; call unsubscribe() first']);

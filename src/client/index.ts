@@ -41,3 +41,8 @@ export type {
 } from './admin-types.js';
 export { Producer, type ProducerOptions, type SendRecord, type RecordMetadata, type AcksSetting } from './producer.js';
 export { Consumer, type ConsumerOptions, type ConsumerRecord } from './consumer.js';
+export type { TopicPartitionOffset } from './group-partitions.js';
+export type { CoordinatorNode } from './group-coordinator.js';
+export type { GroupAdmin, ListedConsumerGroup, ConsumerGroupDescription, ConsumerGroupMember, DeleteGroupResult, GroupState } from './group-admin.js';
+export { GroupMembership, type HeartbeatAnswer, type AssignmentDelta, type MembershipConfig } from './group-membership.js';
+export { CommitTracker } from './commit-tracker.js';

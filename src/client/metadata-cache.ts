@@ -163,6 +163,16 @@ export class MetadataCache {
     }
   }
 
+  /** Every node address known (from metadata), then the bootstrap list: where to ask a question any node answers. */
+  addresses(): string[] {
+    return this.candidates();
+  }
+
+  /** Every node known from the last metadata, by id. */
+  nodeAddresses(): ReadonlyMap<number, string> {
+    return new Map(this.nodes);
+  }
+
   private candidates(): string[] {
     return [...new Set([...this.nodes.values(), ...this.options.bootstrapServers])];
   }
