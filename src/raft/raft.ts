@@ -481,8 +481,18 @@ export class Raft {
     this.send({ type: MessageType.AppResp, to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term });
   }
 
+  /**
+   * A leader sends commit = min(match, committed), so the commit is within our log, except when the
+   * leader's match describes an earlier replica of this group on this node: one removed, its data
+   * deleted, and created again empty while a heartbeat for the old one was still in flight. Such a
+   * commit says nothing about our log: ignore it (the leader's next append is checked as usual).
+   */
   private handleHeartbeat(m: Message): void {
-    this.log.commitTo(m.commit);
+    if (m.commit > this.log.lastIndex()) {
+      this.logger.warn({ term: this.term, commit: m.commit, lastIndex: this.log.lastIndex() }, 'raft: heartbeat commit beyond our log (a stale message for an earlier replica); ignored');
+    } else {
+      this.log.commitTo(m.commit);
+    }
     this.send({ type: MessageType.HeartbeatResp, to: m.from });
   }
 

@@ -17,6 +17,8 @@ export interface ClusterOptions {
   readonly hostMode: HostMode;
   /** Extra server.properties keys for every node (e.g. runnel.log.level). */
   readonly config?: Readonly<Record<string, string>>;
+  /** Extra environment for a node's process, by node id. */
+  readonly env?: (nodeId: number, workDir: string) => Readonly<Record<string, string>>;
 }
 
 function specs(root: string, size: number, hostMode: HostMode, ports: readonly number[]): NodeSpec[] {
@@ -61,7 +63,7 @@ export class Cluster {
     const root = mkdtempSync(join(tmpdir(), 'runnel-e2e-'));
     const all = specs(root, options.size, options.hostMode, ports);
     const voters = all.map((s) => `${s.nodeId}@${s.peer.host}:${s.peer.port}`).join(',');
-    const nodes = all.map((s) => new NodeProcess(s, nodeConfig(s, voters, options.size, options.config ?? {})));
+    const nodes = all.map((s) => new NodeProcess(s, nodeConfig(s, voters, options.size, options.config ?? {}), options.env?.(s.nodeId, s.workDir)));
     const cluster = new Cluster(root, nodes);
     for (const n of nodes) n.start();
     return cluster;

@@ -64,6 +64,8 @@ export class NodeProcess {
   constructor(
     readonly spec: NodeSpec,
     config: Readonly<Record<string, string>>,
+    /** Extra environment for the node process (e.g. LD_PRELOAD for the chaos harness's sync tracker). */
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {
     mkdirSync(spec.workDir, { recursive: true });
     mkdirSync(spec.dataDir, { recursive: true });
@@ -97,7 +99,7 @@ export class NodeProcess {
     try {
       const child = spawn(process.execPath, [cliMainPath, 'server-start', this.configPath], {
         cwd: repoRoot,
-        env: childEnv(),
+        env: { ...childEnv(), ...this.env },
         stdio: ['ignore', out, err],
       });
       installExitHook();
