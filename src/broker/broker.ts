@@ -271,11 +271,14 @@ export class Broker {
 
   private async livenessTick(): Promise<void> {
     if (this.closed) return;
+    // Fencing comes first and never waits on our own heartbeat: a metadata leader that restarted
+    // cannot register its new incarnation until its old one is fenced (after a whole-cluster crash,
+    // every node is in that state), so fencing only after a successful heartbeat deadlocks.
+    if (this.controller.isLeader()) this.controller.fenceExpired();
     try {
       this.duties.balanceLeaders(this.meta.image, this.hostedGroupIds());
       this.duties.driveReassignments(this.meta.image, this.hostedGroupIds());
       await this.sendHeartbeat(this.heartbeatRequest(), this.heartbeatIntervalMs * 4);
-      if (this.controller.isLeader()) this.controller.fenceExpired();
     } catch (err) {
       this.logger.debug({ err: errText(err) }, 'broker: heartbeat to the metadata leader failed');
     }

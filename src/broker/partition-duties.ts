@@ -40,13 +40,20 @@ export class PartitionDuties {
     return out;
   }
 
-  /** Moving partitions led here whose group membership already equals the target. */
+  /**
+   * Moving partitions led here whose *committed* group membership equals the target. Committed, not
+   * just appended: a removed replica deletes its data as soon as the image says the move is
+   * complete, and while the removal is uncommitted a new leader may still count that node as a
+   * voter — whose empty new replica would then grant votes its old one would have refused (the chaos
+   * harness found a leader elected without committed entries this way).
+   */
   completedReassignments(image: MetadataImage, groupIds: Iterable<GroupId>): NonNullable<NodeHeartbeatRequest['completedReassignments']> {
     const out: { groupId: GroupId; targetReplicas: NodeId[] }[] = [];
     for (const { groupId, p, st } of this.led(image, groupIds)) {
       if (!moving(p)) continue;
       const target = targetReplicas(p);
-      if (nextMembershipStep(st.confState, target, this.nodeId).kind === 'complete') out.push({ groupId, targetReplicas: target });
+      const done = (cs: typeof st.confState) => nextMembershipStep(cs, target, this.nodeId).kind === 'complete';
+      if (done(st.committedConfState) && done(st.confState)) out.push({ groupId, targetReplicas: target });
     }
     return out;
   }

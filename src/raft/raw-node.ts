@@ -19,7 +19,10 @@ export interface RaftStatus {
   readonly softState: SoftState;
   readonly applied: Index;
   readonly lastIndex: Index;
+  /** The membership in effect: the last change in the log, committed or not (effective on append). */
   readonly confState: ConfState;
+  /** The membership as of the commit index: what every future leader is sure to know. */
+  readonly committedConfState: ConfState;
   /** Leader only: each member's acknowledged index. */
   readonly matches: ReadonlyMap<NodeId, Index>;
 }
@@ -158,6 +161,7 @@ export class RawNode {
       applied: r.log.applied,
       lastIndex: r.log.lastIndex(),
       confState: r.membership.current(),
+      committedConfState: r.membership.at(r.log.committed),
       matches,
     };
   }
