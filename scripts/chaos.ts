@@ -17,7 +17,7 @@ import { netnsAvailable } from '../test/chaos/netns.js';
 import { defaultChaosOptions, runChaos, type ChaosOptions } from '../test/chaos/run.js';
 
 const insideEnv = 'RUNNEL_CHAOS_NETNS';
-/** The whole run, including the re-executed child, at most this long past its duration. */
+/** The whole run, including the re-executed child, at most this long past twice its duration (see --faults-min). */
 const runOverheadMsMax = 10 * 60_000;
 
 function parseDuration(text: string): number {
@@ -58,7 +58,7 @@ function parseNodeConfig(pairs: readonly string[]): Record<string, string> {
 }
 
 function usage(): string {
-  return `usage: npm run chaos -- [--nodes 3|5] [--duration 60s] [--seed N] [--faults ${faultKinds.join(',')}]
+  return `usage: npm run chaos -- [--nodes 3|5] [--duration 60s] [--faults-min N] [--seed N] [--faults ${faultKinds.join(',')}]
        [--network netns|ports] [--partitions N] [--group-members N]
        [--hold-ms 800-2500] [--gap-ms 200-800] [--node-main PATH] [--node-config k=v ...]
        [--out DIR] [--keep] [--json]`;
@@ -70,6 +70,7 @@ function options(argv: string[]): { options: ChaosOptions; json: boolean } {
     options: {
       nodes: { type: 'string' },
       duration: { type: 'string' },
+      'faults-min': { type: 'string' },
       seed: { type: 'string' },
       faults: { type: 'string' },
       network: { type: 'string' },
@@ -91,6 +92,7 @@ function options(argv: string[]): { options: ChaosOptions; json: boolean } {
   const faults = values.faults !== undefined ? parseFaults(values.faults) : [...defaultChaosOptions.faults];
   const network = (values.network ?? (faults.includes('partition') ? 'netns' : 'ports')) as ChaosOptions['network'];
   if (!Number.isInteger(seed) || !Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new Error(`bad --seed or --nodes\n${usage()}`);
+  if (!Number.isInteger(Number(values['faults-min'] ?? 0)) || Number(values['faults-min'] ?? 0) < 0) throw new Error(`bad --faults-min\n${usage()}`);
   if (network !== 'netns' && network !== 'ports') throw new Error(`--network is netns or ports\n${usage()}`);
   if (network === 'ports' && faults.includes('partition')) throw new Error('partitions need --network netns (one network namespace per node)');
   return {
@@ -102,6 +104,7 @@ function options(argv: string[]): { options: ChaosOptions; json: boolean } {
       faults,
       network,
       durationMs: parseDuration(values.duration ?? '60s'),
+      faultsMin: Number(values['faults-min'] ?? 0),
       partitions: Number(values.partitions ?? defaultChaosOptions.partitions),
       groupMembers: Number(values['group-members'] ?? defaultChaosOptions.groupMembers),
       timing: timing(values['hold-ms'], values['gap-ms']),
@@ -123,7 +126,7 @@ function reexecInNamespace(durationMs: number): number {
   }
   const setup = 'ip link set lo up && mkdir -p /run/netns && mount -t tmpfs -o size=1m runnel-chaos /run/netns && exec "$0" "$@"';
   const args = ['--net', '--mount', '--propagation', 'private', 'sh', '-c', setup, process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  const r = spawnSync('unshare', args, { stdio: 'inherit', env: { ...process.env, [insideEnv]: '1' }, timeout: durationMs + runOverheadMsMax });
+  const r = spawnSync('unshare', args, { stdio: 'inherit', env: { ...process.env, [insideEnv]: '1' }, timeout: 2 * durationMs + runOverheadMsMax });
   if (r.error) console.error(`chaos: ${r.error.message}`);
   return r.status ?? 2;
 }

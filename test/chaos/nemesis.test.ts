@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Deadline } from '../e2e/harness/deadline.js';
 import { partitionShape } from './nemesis.js';
+import { FaultPhase } from './phase.js';
 
 describe('partition shapes', () => {
   it('isolates one node from the rest', () => {
@@ -16,5 +18,17 @@ describe('partition shapes', () => {
     expect(s).toMatchObject({ a: [2, 3], b: [4, 5] });
     expect([...s.a, ...s.b]).not.toContain(1);
     expect(partitionShape('bridge', [2, 1, 3])).toMatchObject({ a: [1], b: [3] });
+  });
+});
+
+describe('the fault phase', () => {
+  it('ends after its duration only once enough faults happened, and at its bound regardless', () => {
+    let faults = 0;
+    const phase = new FaultPhase(Deadline.in(0, 'min'), Deadline.in(60_000, 'max'), () => faults >= 2);
+    expect(phase.expired()).toBe(false);
+    faults = 2;
+    expect(phase.expired()).toBe(true);
+    expect(new FaultPhase(Deadline.in(0, 'min'), Deadline.in(0, 'max'), () => false).expired()).toBe(true);
+    expect(new FaultPhase(Deadline.in(60_000, 'min'), Deadline.in(120_000, 'max'), () => true).expired()).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ import { Deadline } from '../e2e/harness/deadline.js';
 import type { TestClient } from '../e2e/harness/test-client.js';
 import type { ChaosCluster } from './chaos-cluster.js';
 import type { NetnsNetwork } from './netns.js';
+import type { Phase } from './phase.js';
 import { reassign, waitReplicas } from './reassign.js';
 import { rollBackToSynced } from './unsynced.js';
 
@@ -67,8 +68,8 @@ export class Nemesis {
     return this.injected;
   }
 
-  /** Injects faults one after another until the deadline. A fault that cannot be injected is recorded. */
-  async run(until: Deadline): Promise<void> {
+  /** Injects faults one after another until the phase is over. A fault that cannot be injected is recorded. */
+  async run(until: Phase): Promise<void> {
     while (!until.expired()) {
       const kind = this.kinds[this.ctx.rng.int(0, this.kinds.length)]!;
       try {
@@ -122,7 +123,7 @@ export class Nemesis {
     return this.ctx.rng.int(lo, hi + 1);
   }
 
-  private hold(until: Deadline): Promise<void> {
+  private hold(until: Phase): Promise<void> {
     return sleep(until.capMs(this.between(this.timing.holdMinMs, this.timing.holdMaxMs)));
   }
 
@@ -131,7 +132,7 @@ export class Nemesis {
     this.ctx.record(kind, detail);
   }
 
-  private inject(kind: FaultKind, until: Deadline): Promise<void> {
+  private inject(kind: FaultKind, until: Phase): Promise<void> {
     switch (kind) {
       case 'kill':
         return this.killAndRestart(kind, this.randomRunning(), until);
@@ -156,7 +157,7 @@ export class Nemesis {
     return up[this.ctx.rng.int(0, up.length)]!;
   }
 
-  private async killAndRestart(kind: FaultKind, nodeId: number, until: Deadline, why = ''): Promise<void> {
+  private async killAndRestart(kind: FaultKind, nodeId: number, until: Phase, why = ''): Promise<void> {
     this.down.add(nodeId);
     await this.ctx.cluster.node(nodeId).kill();
     this.note(kind, `SIGKILL node ${nodeId}${why}`);
@@ -176,7 +177,7 @@ export class Nemesis {
   }
 
   /** The leader of the metadata group or of a random partition, SIGKILLed. */
-  private async leaderKill(until: Deadline): Promise<void> {
+  private async leaderKill(until: Phase): Promise<void> {
     const md = await this.ctx.client.metadata([this.ctx.topic], Deadline.in(metadataCallMs, 'metadata'));
     const ofMetadata = this.ctx.rng.chance(0.5);
     const partition = this.ctx.rng.int(0, this.ctx.partitions);
@@ -189,7 +190,7 @@ export class Nemesis {
    * A power failure: every running node (half of the time) or one of them SIGKILLed, and its data
    * directory cut back to what it had fsynced (unsynced.ts); after the hold they start from that.
    */
-  private async loseUnsynced(until: Deadline): Promise<void> {
+  private async loseUnsynced(until: Phase): Promise<void> {
     const running = this.ctx.cluster.nodes.filter((n) => n.running).map((n) => n.nodeId);
     if (running.length === 0) throw new Error('no node is running');
     const everyNode = this.ctx.rng.chance(0.5);
@@ -207,7 +208,7 @@ export class Nemesis {
     for (const id of victims) this.restart(id);
   }
 
-  private async gracefulRestart(until: Deadline): Promise<void> {
+  private async gracefulRestart(until: Phase): Promise<void> {
     const nodeId = this.randomRunning();
     this.note('restart', `SIGTERM node ${nodeId}, then start`);
     this.down.add(nodeId);
@@ -216,7 +217,7 @@ export class Nemesis {
     this.restart(nodeId);
   }
 
-  private async pause(until: Deadline): Promise<void> {
+  private async pause(until: Phase): Promise<void> {
     const nodeId = this.randomRunning();
     this.ctx.cluster.node(nodeId).pause();
     this.note('pause', `SIGSTOP node ${nodeId}`);
@@ -225,7 +226,7 @@ export class Nemesis {
     this.ctx.record('heal', `SIGCONT node ${nodeId}`);
   }
 
-  private async partition(until: Deadline): Promise<void> {
+  private async partition(until: Phase): Promise<void> {
     const net = this.ctx.net;
     if (!net) throw new Error('partitions need network namespaces (netns mode)');
     const ids = this.shuffled(this.ctx.cluster.nodes.map((n) => n.nodeId));

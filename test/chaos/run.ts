@@ -14,6 +14,7 @@ import { check, formatReport, type ChaosReport } from './checker.js';
 import { toJsonl } from './history.js';
 import { Nemesis, defaultTiming, type FaultKind, type NemesisTiming } from './nemesis.js';
 import { NetnsNetwork } from './netns.js';
+import { FaultPhase } from './phase.js';
 import { readReplicas, replicaEvents } from './replicas.js';
 import { buildSyncTracker } from './unsynced.js';
 import { Recorder, ackedHighs, runGroup, runProducer, runReader, waitLeaders, type WorkloadOptions } from './workload.js';
@@ -21,6 +22,8 @@ import { Recorder, ackedHighs, runGroup, runProducer, runReader, waitLeaders, ty
 export interface ChaosOptions {
   readonly nodes: number;
   readonly durationMs: number;
+  /** The fault phase goes on past durationMs (up to twice as long) until this many faults were injected. */
+  readonly faultsMin: number;
   readonly seed: number;
   readonly faults: readonly FaultKind[];
   /** 'netns': one network namespace per node (needed for partitions); 'ports': all on 127.0.0.1. */
@@ -45,6 +48,7 @@ export interface ChaosOptions {
 export const defaultChaosOptions: Omit<ChaosOptions, 'outDir' | 'log'> = {
   nodes: 3,
   durationMs: 60_000,
+  faultsMin: 0,
   seed: 1,
   faults: ['kill', 'pause', 'partition', 'restart', 'leader-kill', 'membership', 'lose-unsynced'],
   network: 'netns',
@@ -165,15 +169,15 @@ async function runWorkload(cluster: ChaosCluster, o: ChaosOptions, run: string, 
     outstandingMax: 200,
     deliveryTimeoutMs,
   };
-  const faultPhase = Deadline.in(o.durationMs, 'fault phase');
-  const end = Deadline.in(o.durationMs + healTimeoutMs + deliveryTimeoutMs + catchUpTimeoutMs, 'chaos run');
+  const faultPhase = new FaultPhase(Deadline.in(o.durationMs, 'fault phase'), Deadline.in(2 * o.durationMs, 'longest fault phase'), () => nemesis.faults >= o.faultsMin);
+  const end = Deadline.in(2 * o.durationMs + healTimeoutMs + deliveryTimeoutMs + catchUpTimeoutMs, 'chaos run');
   // Set once the producers are done: the highest acknowledged offset of every partition.
   const progress: { targets?: number[]; readersDone: boolean } = { readersDone: false };
   const caughtUp = (last: readonly number[]) => progress.targets !== undefined && progress.targets.every((hi, p) => last[p]! >= hi);
   const producers = Promise.all(Array.from({ length: o.producers }, (_, i) => runProducer(`w${i}`, w, rec, faultPhase)));
   const readers = Promise.all(Array.from({ length: o.readers }, (_, i) => runReader(`r${i}`, w, rec, caughtUp, end)));
   const allRead = () => progress.readersDone;
-  const group = o.groupMembers > 0 ? runGroup('chaos-group', o.groupMembers, w, rec, allRead, end) : Promise.resolve({ reads: 0, errors: 0 });
+  const group = o.groupMembers > 0 ? runGroup('chaos-group', o.groupMembers, w, rec, allRead, end) : Promise.resolve({ reads: 0, errors: 0, firstError: '' });
   await nemesis.run(faultPhase);
   await nemesis.healAll(healTimeoutMs);
   await producers;
@@ -182,7 +186,7 @@ async function runWorkload(cluster: ChaosCluster, o: ChaosOptions, run: string, 
   const readerStats = await readers;
   progress.readersDone = true;
   const groupStats = await group;
-  o.log(`chaos: readers done (poll errors ${readerStats.map((r) => r.errors).join(',')}); group read ${groupStats.reads} records (errors ${groupStats.errors})`);
+  o.log(`chaos: readers done (poll errors ${readerStats.map((r) => r.errors).join(',')}); group read ${groupStats.reads} records (errors ${groupStats.errors}${groupStats.firstError ? `, first: ${groupStats.firstError}` : ''})`);
 }
 
 function write(o: ChaosOptions, rec: Recorder, faultsInjected: number): Omit<ChaosResult, 'clusterDir'> {

@@ -9,6 +9,7 @@ import { Consumer, Producer, AdminClient } from '../../src/client/index.js';
 import { pollUntil, type Deadline } from '../e2e/harness/deadline.js';
 import { valueOf } from '../e2e/harness/workload.js';
 import type { HistoryEvent } from './history.js';
+import type { Phase } from './phase.js';
 
 /** The history as it is being recorded; `t` is milliseconds since the run started. */
 export class Recorder {
@@ -48,7 +49,7 @@ export interface WorkloadOptions {
 }
 
 /** Sends until `stop` (or the count bound); resolves once every send has an outcome. */
-export async function runProducer(name: string, o: WorkloadOptions, rec: Recorder, stop: Deadline): Promise<void> {
+export async function runProducer(name: string, o: WorkloadOptions, rec: Recorder, stop: Phase): Promise<void> {
   const producer = new Producer({ bootstrapServers: [...o.bootstrapServers], lingerMs: 5, requestTimeoutMs: 2_000, deliveryTimeoutMs: o.deliveryTimeoutMs, retryBackoffMs: 50 });
   const pending = new Set<Promise<void>>();
   for (let i = 0; i < o.sendsPerProducerMax && !stop.expired(); i++) {
@@ -111,32 +112,48 @@ export async function runReader(reader: string, o: WorkloadOptions, rec: Recorde
  * a rebalance legitimately moves a partition back to its committed offset, which the history could
  * not tell from a consumer going backward.
  */
-export async function runGroup(group: string, members: number, o: WorkloadOptions, rec: Recorder, done: () => boolean, deadline: Deadline): Promise<{ reads: number; errors: number }> {
-  const stats = { reads: 0, errors: 0 };
+export async function runGroup(group: string, members: number, o: WorkloadOptions, rec: Recorder, done: () => boolean, deadline: Deadline): Promise<GroupStats> {
+  const stats = { reads: 0, errors: 0, firstError: '' };
+  const failed = (e: unknown) => {
+    stats.errors++;
+    stats.firstError ||= e instanceof Error ? e.message.split('\n')[0]! : String(e);
+  };
   const admin = new AdminClient({ bootstrapServers: [...o.bootstrapServers], requestTimeoutMs: 2_000, operationTimeoutMs: 5_000 });
   const consumers = Array.from({ length: members }, (_, i) => new Consumer({ bootstrapServers: [...o.bootstrapServers], groupId: group, clientId: `${group}-${i}`, autoOffsetReset: 'earliest', requestTimeoutMs: 2_000, autoCommitIntervalMs: 500 }));
+  const going = () => !done() && !deadline.expired();
   const member = async (c: Consumer) => {
-    await c.subscribe([o.topic]);
-    while (!done() && !deadline.expired()) {
+    // A fault may hit while the member subscribes: it tries again, as an application would.
+    for (let subscribed = false; !subscribed && going(); ) {
+      subscribed = await c.subscribe([o.topic]).then(() => true, (e: unknown) => (failed(e), false));
+      if (!subscribed) await sleep(deadline.capMs(200));
+    }
+    while (going()) {
       try {
         stats.reads += (await c.poll(deadline.capMs(500))).length;
-      } catch {
-        stats.errors++;
+      } catch (e) {
+        failed(e);
         await sleep(deadline.capMs(100));
       }
     }
   };
   const watcher = async () => {
-    while (!done() && !deadline.expired()) {
-      await recordCommits(admin, group, o.topic, rec).catch(() => stats.errors++);
+    while (going()) {
+      await recordCommits(admin, group, o.topic, rec).catch(failed);
       await sleep(deadline.capMs(500));
     }
   };
-  await Promise.all([...consumers.map((c) => member(c).catch(() => stats.errors++)), watcher()]);
+  await Promise.all([...consumers.map((c) => member(c).catch(failed)), watcher()]);
   await Promise.all(consumers.map((c) => Promise.race([c.close().catch(() => undefined), sleep(5_000)])));
-  await recordCommits(admin, group, o.topic, rec).catch(() => stats.errors++);
+  await recordCommits(admin, group, o.topic, rec).catch(failed);
   admin.close();
   return stats;
+}
+
+export interface GroupStats {
+  readonly reads: number;
+  readonly errors: number;
+  /** The first error a member or the commit watcher saw ('' if none). */
+  readonly firstError: string;
 }
 
 async function recordCommits(admin: AdminClient, group: string, topic: string, rec: Recorder): Promise<void> {
