@@ -112,6 +112,7 @@ describe('the chaos checker', () => {
 
   it('reports a node that exited on its own (node crash)', () => {
     only('nodeCrash', [...cleanHistory(), { type: 'crash', node: 2, detail: 'fatal error', t: 9 }]);
+    only('stalled', [...cleanHistory(), { type: 'stall', what: 'consumer group g', detail: 'did not commit past 2', t: 9 }]);
   });
 
   it('keeps at most five examples per anomaly and counts all', () => {

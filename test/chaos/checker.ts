@@ -18,6 +18,7 @@ export const anomalyKinds = [
   'replicaDivergence',
   'phantom',
   'nodeCrash',
+  'stalled',
 ] as const;
 export type AnomalyKind = (typeof anomalyKinds)[number];
 
@@ -221,6 +222,7 @@ export function check(events: readonly HistoryEvent[]): ChaosReport {
   checkCommits(only(events, 'commit'), out);
   checkReplicas(only(events, 'replica'), only(events, 'replica-problem'), out);
   for (const c of only(events, 'crash')) out.add('nodeCrash', `node ${c.node} (t=${c.t}): ${c.detail}`);
+  for (const s of only(events, 'stall')) out.add('stalled', `${s.what} (t=${s.t}): ${s.detail}`);
   const ok = sends.filter((s) => s.outcome === 'ok').length;
   const fail = sends.filter((s) => s.outcome === 'fail').length;
   const anomalies = out.report();

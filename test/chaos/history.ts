@@ -79,7 +79,15 @@ export interface CrashEvent {
   readonly t: number;
 }
 
-export type HistoryEvent = SendEvent | ReadEvent | SeekEvent | CommitEvent | ReplicaEvent | ReplicaProblemEvent | FaultEvent | CrashEvent;
+/** A part of the workload (a reader, the consumer group) that did not finish its work after the heal within its bound. */
+export interface StallEvent {
+  readonly type: 'stall';
+  readonly what: string;
+  readonly detail: string;
+  readonly t: number;
+}
+
+export type HistoryEvent = SendEvent | ReadEvent | SeekEvent | CommitEvent | ReplicaEvent | ReplicaProblemEvent | FaultEvent | CrashEvent | StallEvent;
 
 export function toJsonl(events: readonly HistoryEvent[]): string {
   return events.map((e) => JSON.stringify(e)).join('\n') + (events.length > 0 ? '\n' : '');

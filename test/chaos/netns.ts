@@ -22,9 +22,12 @@ function ip(...args: string[]): void {
 
 /** Whether this process can create network namespaces here (root, iproute2, and a private netns). */
 export function netnsAvailable(): string | undefined {
-  const r = spawnSync('unshare', ['--net', '--mount', 'ip', 'link', 'show', 'lo'], { timeout: ipCallTimeoutMs, encoding: 'utf8' });
+  // Everything a run does, once, in a throwaway namespace: a tmpfs for /run/netns, a named
+  // namespace, a bridge and a veth pair (a container may allow some of these and not others).
+  const probe = 'mkdir -p /run/netns && mount -t tmpfs -o size=1m probe /run/netns && ip netns add rnlprobe && ip link add rnlprobebr type bridge && ip link add rnlprobe0 type veth peer name rnlprobe1 && ip link set rnlprobe1 netns rnlprobe';
+  const r = spawnSync('unshare', ['--net', '--mount', '--propagation', 'private', 'sh', '-c', probe], { timeout: ipCallTimeoutMs, encoding: 'utf8' });
   if (r.error) return `unshare/ip not usable: ${r.error.message}`;
-  return r.status === 0 ? undefined : `unshare --net --mount failed (status ${r.status}): ${r.stderr.trim()}`;
+  return r.status === 0 ? undefined : `a private network namespace with a bridge and veth links could not be set up (status ${r.status}): ${r.stderr.trim()}`;
 }
 
 export class NetnsNetwork {

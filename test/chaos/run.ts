@@ -17,7 +17,7 @@ import { NetnsNetwork } from './netns.js';
 import { FaultPhase } from './phase.js';
 import { readReplicas, replicaEvents } from './replicas.js';
 import { buildSyncTracker } from './unsynced.js';
-import { Recorder, ackedHighs, runGroup, runProducer, runReader, waitLeaders, type WorkloadOptions } from './workload.js';
+import { Recorder, ackedHighs, runGroup, runProducer, runReader, waitLeaders, type GroupStats, type WorkloadOptions } from './workload.js';
 
 export interface ChaosOptions {
   readonly nodes: number;
@@ -172,20 +172,24 @@ async function runWorkload(cluster: ChaosCluster, o: ChaosOptions, run: string, 
   const faultPhase = new FaultPhase(Deadline.in(o.durationMs, 'fault phase'), Deadline.in(2 * o.durationMs, 'longest fault phase'), () => nemesis.faults >= o.faultsMin);
   const end = Deadline.in(2 * o.durationMs + healTimeoutMs + deliveryTimeoutMs + catchUpTimeoutMs, 'chaos run');
   // Set once the producers are done: the highest acknowledged offset of every partition.
-  const progress: { targets?: number[]; readersDone: boolean } = { readersDone: false };
+  const progress: { targets?: number[] } = {};
   const caughtUp = (last: readonly number[]) => progress.targets !== undefined && progress.targets.every((hi, p) => last[p]! >= hi);
   const producers = Promise.all(Array.from({ length: o.producers }, (_, i) => runProducer(`w${i}`, w, rec, faultPhase)));
   const readers = Promise.all(Array.from({ length: o.readers }, (_, i) => runReader(`r${i}`, w, rec, caughtUp, end)));
-  const allRead = () => progress.readersDone;
-  const group = o.groupMembers > 0 ? runGroup('chaos-group', o.groupMembers, w, rec, allRead, end) : Promise.resolve({ reads: 0, errors: 0, firstError: '' });
+  // The group's committed offset is the next one to read: past every acknowledged offset.
+  const groupCaughtUp = (committed: ReadonlyMap<number, number>) => progress.targets !== undefined && progress.targets.every((hi, p) => (committed.get(p) ?? 0) > hi);
+  const group = o.groupMembers > 0 ? runGroup('chaos-group', o.groupMembers, w, rec, groupCaughtUp, end) : Promise.resolve<GroupStats>({ reads: 0, errors: 0, firstError: '', caughtUp: true });
   await nemesis.run(faultPhase);
   await nemesis.healAll(healTimeoutMs);
   await producers;
   progress.targets = ackedHighs(rec.events, o.partitions);
   o.log(`chaos: producers done; reading up to offsets ${progress.targets.join(',')}`);
   const readerStats = await readers;
-  progress.readersDone = true;
   const groupStats = await group;
+  readerStats.forEach((r, i) => {
+    if (!r.caughtUp) rec.push({ type: 'stall', what: `reader r${i}`, detail: `read up to offsets ${r.last.join(',')} of ${progress.targets!.join(',')} by the end of the run`, t: rec.now() });
+  });
+  if (!groupStats.caughtUp) rec.push({ type: 'stall', what: 'consumer group chaos-group', detail: `did not commit past offsets ${progress.targets.join(',')} by the end of the run (read ${groupStats.reads} records; ${groupStats.errors} errors${groupStats.firstError ? `, first: ${groupStats.firstError}` : ''})`, t: rec.now() });
   o.log(`chaos: readers done (poll errors ${readerStats.map((r) => r.errors).join(',')}); group read ${groupStats.reads} records (errors ${groupStats.errors}${groupStats.firstError ? `, first: ${groupStats.firstError}` : ''})`);
 }
 

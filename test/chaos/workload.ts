@@ -81,7 +81,7 @@ export function ackedHighs(events: readonly HistoryEvent[], partitions: number):
  * A tailing reader: assigns every partition, starts each at offset 0 (recorded as a seek) and polls
  * until `done(lastReadOffsets)` says it has read enough, or the deadline passes.
  */
-export async function runReader(reader: string, o: WorkloadOptions, rec: Recorder, done: (last: readonly number[]) => boolean, deadline: Deadline): Promise<{ errors: number }> {
+export async function runReader(reader: string, o: WorkloadOptions, rec: Recorder, done: (last: readonly number[]) => boolean, deadline: Deadline): Promise<{ errors: number; caughtUp: boolean; last: readonly number[] }> {
   const consumer = new Consumer({ bootstrapServers: [...o.bootstrapServers], autoOffsetReset: 'earliest', requestTimeoutMs: 2_000 });
   const last = Array.from({ length: o.partitions }, () => -1);
   let errors = 0;
@@ -103,7 +103,7 @@ export async function runReader(reader: string, o: WorkloadOptions, rec: Recorde
     }
   }
   await Promise.race([consumer.close(), sleep(5_000)]);
-  return { errors };
+  return { errors, caughtUp: done(last), last };
 }
 
 /**
@@ -112,15 +112,28 @@ export async function runReader(reader: string, o: WorkloadOptions, rec: Recorde
  * a rebalance legitimately moves a partition back to its committed offset, which the history could
  * not tell from a consumer going backward.
  */
-export async function runGroup(group: string, members: number, o: WorkloadOptions, rec: Recorder, done: () => boolean, deadline: Deadline): Promise<GroupStats> {
-  const stats = { reads: 0, errors: 0, firstError: '' };
+/**
+ * A consumer group of `members` subscribed to the topic, auto-committing, until its committed
+ * offsets say it has consumed everything `caughtUp` asks for (or the deadline); its commits are
+ * polled through OffsetFetch and recorded.
+ */
+export async function runGroup(
+  group: string,
+  members: number,
+  o: WorkloadOptions,
+  rec: Recorder,
+  caughtUp: (committed: ReadonlyMap<number, number>) => boolean,
+  deadline: Deadline,
+): Promise<GroupStats> {
+  const stats = { reads: 0, errors: 0, firstError: '', caughtUp: false };
+  const committed = new Map<number, number>();
   const failed = (e: unknown) => {
     stats.errors++;
     stats.firstError ||= e instanceof Error ? e.message.split('\n')[0]! : String(e);
   };
   const admin = new AdminClient({ bootstrapServers: [...o.bootstrapServers], requestTimeoutMs: 2_000, operationTimeoutMs: 5_000 });
   const consumers = Array.from({ length: members }, (_, i) => new Consumer({ bootstrapServers: [...o.bootstrapServers], groupId: group, clientId: `${group}-${i}`, autoOffsetReset: 'earliest', requestTimeoutMs: 2_000, autoCommitIntervalMs: 500 }));
-  const going = () => !done() && !deadline.expired();
+  const going = () => !(stats.caughtUp ||= caughtUp(committed)) && !deadline.expired();
   const member = async (c: Consumer) => {
     // A fault may hit while the member subscribes: it tries again, as an application would.
     for (let subscribed = false; !subscribed && going(); ) {
@@ -138,13 +151,14 @@ export async function runGroup(group: string, members: number, o: WorkloadOption
   };
   const watcher = async () => {
     while (going()) {
-      await recordCommits(admin, group, o.topic, rec).catch(failed);
+      await recordCommits(admin, group, o.topic, rec, committed).catch(failed);
       await sleep(deadline.capMs(500));
     }
   };
   await Promise.all([...consumers.map((c) => member(c).catch(failed)), watcher()]);
   await Promise.all(consumers.map((c) => Promise.race([c.close().catch(() => undefined), sleep(5_000)])));
-  await recordCommits(admin, group, o.topic, rec).catch(failed);
+  await recordCommits(admin, group, o.topic, rec, committed).catch(failed);
+  stats.caughtUp ||= caughtUp(committed);
   admin.close();
   return stats;
 }
@@ -154,13 +168,17 @@ export interface GroupStats {
   readonly errors: number;
   /** The first error a member or the commit watcher saw ('' if none). */
   readonly firstError: string;
+  /** Whether the group's commits reached what it was asked to consume before the deadline. */
+  readonly caughtUp: boolean;
 }
 
-async function recordCommits(admin: AdminClient, group: string, topic: string, rec: Recorder): Promise<void> {
+async function recordCommits(admin: AdminClient, group: string, topic: string, rec: Recorder, latest: Map<number, number>): Promise<void> {
   const offsets = await admin.groups.listConsumerGroupOffsets(group);
   for (const [key, offset] of offsets) {
     const [t, p] = key.split('/');
-    if (t === topic && offset >= 0) rec.push({ type: 'commit', group, partition: Number(p), offset, t: rec.now() });
+    if (t !== topic || offset < 0) continue;
+    rec.push({ type: 'commit', group, partition: Number(p), offset, t: rec.now() });
+    latest.set(Number(p), offset);
   }
 }
 
