@@ -55,6 +55,9 @@ export function controllerHandlers(broker: Broker): grpc.UntypedServiceImplement
 export class GrpcControllerClient implements ControllerClient {
   private readonly clients = new Map<string, grpc.Client>();
 
+  /** `credentials`: how this node dials other nodes' CLIENT listeners (TLS when CLIENT is SSL). */
+  constructor(private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()) {}
+
   heartbeat(address: string, request: NodeHeartbeatRequest, timeoutMs: number): Promise<void> {
     const client = this.client(address);
     return new Promise((resolve, reject) => {
@@ -73,7 +76,7 @@ export class GrpcControllerClient implements ControllerClient {
   private client(address: string): grpc.Client {
     let c = this.clients.get(address);
     if (!c) {
-      c = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+      c = new grpc.Client(address, this.credentials, { 'grpc.use_local_subchannel_pool': 1 });
       this.clients.set(address, c);
     }
     return c;

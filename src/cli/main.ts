@@ -3,6 +3,7 @@
  * `runnel`: the single entry point, with subcommands mirroring Kafka's tools (DESIGN.md, "Operator
  * surface"). Only `cli` builds concrete LevelDB / gRPC / pino objects (node.ts).
  */
+import './quiet-warnings.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -39,8 +40,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function serverStart(configPath: string, opts: { override: string[] }): Promise<void> {
+async function serverStart(configPath: string, opts: { override: string[]; check?: boolean }): Promise<void> {
   const config = loadOrExit(configPath, opts.override);
+  if (opts.check) {
+    process.stdout.write(`runnel: ${configPath} is valid (node ${config.nodeId}, data in ${config.logDir})\n`);
+    return;
+  }
   const node = await startNode(config);
   node.onFatal((err) => {
     node.logger.error({ err: err.message }, 'runnel: fatal error; exiting');
@@ -109,6 +114,7 @@ program
   .description('start a Runnel node from a server.properties file')
   .argument('<config>', 'path to server.properties')
   .option('--override <key=value>', 'override a config key (repeatable)', collect, [])
+  .option('--check', 'only validate the config (every key and value) and exit: 0 valid, 2 not')
   .action(serverStart);
 
 program

@@ -13,6 +13,7 @@ import { Broker, BROKER_DEFAULTS } from '../broker/index.js';
 import { bindAddress, formatEndpoint, type NodeConfig } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import { MultiRaft } from '../multiraft/index.js';
+import { nodeCredentials } from './node-tls.js';
 import { LevelDbEngine } from '../storage/index.js';
 import { GrpcTransport } from '../transport/index.js';
 
@@ -57,9 +58,9 @@ export function createLogger(config: NodeConfig): Logger {
   return pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
 }
 
-function bindServer(server: grpc.Server, address: string): Promise<number> {
+function bindServer(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
 }
 
@@ -69,7 +70,16 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   const clusterId = clusterIdOf(config);
   const peers = config.controllerQuorumVoters.filter((v) => v.nodeId !== config.nodeId).map((v) => [v.nodeId, formatEndpoint(v.endpoint)] as const);
   // The peer listener first: a port in use fails start-up before any data is created or opened.
-  const transport = await GrpcTransport.start({ nodeId: config.nodeId, clusterId, listenAddress: bindAddress(config.listeners.peer), peers, logger });
+  const credentials = nodeCredentials(config);
+  const transport = await GrpcTransport.start({
+    nodeId: config.nodeId,
+    clusterId,
+    listenAddress: bindAddress(config.listeners.peer),
+    peers,
+    logger,
+    serverCredentials: credentials.peerServer,
+    channelCredentials: credentials.peerChannel,
+  });
   let engine: LevelDbEngine;
   try {
     engine = await LevelDbEngine.open({ dir: join(config.logDir, DB_DIR), fsync: config.storageFsync, logger });
@@ -95,7 +105,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     storage: engine,
     multiRaft,
     transport,
-    controllerClient: new GrpcControllerClient(),
+    controllerClient: new GrpcControllerClient(credentials.clientChannel),
     logger,
     numPartitions: config.numPartitions,
     defaultReplicationFactor: config.defaultReplicationFactor,
@@ -115,7 +125,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   try {
     await broker.start();
     addClientServices(server, broker);
-    clientPort = await bindServer(server, bindAddress(config.listeners.client));
+    clientPort = await bindServer(server, bindAddress(config.listeners.client), credentials.clientServer);
   } catch (err) {
     server.forceShutdown();
     await broker.close();
@@ -126,7 +136,8 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   }
   const pidFile = join(config.logDir, PID_FILE);
   writeFileSync(pidFile, `${process.pid}\n`);
-  logger.info({ client: formatEndpoint(config.advertisedListeners.client), peer: transport.address, clusterId, dir: config.logDir }, 'runnel: node started');
+  const protocols = config.securityProtocols;
+  logger.info({ client: formatEndpoint(config.advertisedListeners.client), peer: transport.address, clusterId, dir: config.logDir, security: `CLIENT:${protocols.client},PEER:${protocols.peer}` }, 'runnel: node started');
 
   let stopping: Promise<void> | undefined;
   let markStopped!: () => void;

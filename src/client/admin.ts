@@ -33,7 +33,7 @@ import { GroupAdmin } from './group-admin.js';
 import { MetadataCache } from './metadata-cache.js';
 
 export class AdminClient {
-  private readonly conns = new Connections();
+  private readonly conns: Connections;
   private readonly metadata: MetadataCache;
   private readonly routing: AdminRouting;
   /** Consumer groups (group-admin.ts): findCoordinator, list/describe/delete groups, read and set committed offsets. */
@@ -41,6 +41,7 @@ export class AdminClient {
 
   constructor(options: ClientOptions) {
     const resolved = resolveClientOptions(options);
+    this.conns = new Connections(resolved.tls);
     this.metadata = new MetadataCache(this.conns, resolved);
     this.routing = new AdminRouting(this.conns, this.metadata, resolved);
     this.groups = new GroupAdmin(this.conns, this.metadata, resolved);

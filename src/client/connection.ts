@@ -13,6 +13,17 @@ import type { FetchServiceClient } from '../api/generated/runnel/v1/FetchService
 import type { MetadataServiceClient } from '../api/generated/runnel/v1/MetadataService.js';
 import type { ProduceServiceClient } from '../api/generated/runnel/v1/ProduceService.js';
 
+/**
+ * TLS to nodes whose CLIENT listener is SSL (PEM, as a Buffer or string): the CA that signed the
+ * nodes' certificates, and this client's own certificate and key when the nodes require one
+ * (ssl.client.auth=required). The node's certificate must name the host the client dials.
+ */
+export interface ClientTls {
+  readonly ca: Buffer | string;
+  readonly cert?: Buffer | string;
+  readonly key?: Buffer | string;
+}
+
 /** Options every client shares. */
 export interface ClientOptions {
   /** `host:port` of one or more nodes' CLIENT listeners (Kafka's `bootstrap.servers`). */
@@ -26,6 +37,8 @@ export interface ClientOptions {
   readonly retryBackoffMaxMs?: number;
   /** Overall deadline of one admin or metadata operation, across its retries. */
   readonly operationTimeoutMs?: number;
+  /** TLS (Kafka's security.protocol=SSL); plaintext when absent. */
+  readonly tls?: ClientTls;
 }
 
 export interface ResolvedClientOptions {
@@ -35,12 +48,16 @@ export interface ResolvedClientOptions {
   readonly retryBackoffMs: number;
   readonly retryBackoffMaxMs: number;
   readonly operationTimeoutMs: number;
+  readonly tls: ClientTls | undefined;
 }
 
 export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
   if (o.bootstrapServers.length === 0) throw new RunnelError('RUNNEL_ERR_INVALID_CONFIG', ['bootstrapServers is empty']);
   for (const s of o.bootstrapServers) {
     if (!/^[^:\s]+:\d+$/.test(s)) throw new RunnelError('RUNNEL_ERR_INVALID_CONFIG', [`bootstrap server "${s}" is not host:port`]);
+  }
+  if (o.tls && (o.tls.cert === undefined) !== (o.tls.key === undefined)) {
+    throw new RunnelError('RUNNEL_ERR_INVALID_CONFIG', ['tls: give both a client certificate and its key, or neither']);
   }
   return {
     bootstrapServers: [...o.bootstrapServers],
@@ -49,6 +66,7 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     retryBackoffMs: o.retryBackoffMs ?? 50,
     retryBackoffMaxMs: o.retryBackoffMaxMs ?? 1_000,
     operationTimeoutMs: o.operationTimeoutMs ?? 30_000,
+    tls: o.tls,
   };
 }
 
@@ -62,16 +80,42 @@ export interface Conn {
   readonly group: GroupServiceClient;
 }
 
+/**
+ * A node that vanishes without closing its connections (a host cut off, a paused VM) leaves calls
+ * waiting on a connection that looks open. While calls are in flight the channel pings every
+ * keepaliveTimeMs and drops a connection whose ping goes unanswered for keepaliveTimeoutMs: its calls
+ * fail (UNAVAILABLE) and the client retries elsewhere after a metadata refresh, in seconds rather
+ * than a request timeout per call.
+ */
+const keepaliveTimeMs = 2_000;
+const keepaliveTimeoutMs = 2_000;
+const channelOptions: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': 64 << 20,
+  'grpc.max_send_message_length': 64 << 20,
+  'grpc.keepalive_time_ms': keepaliveTimeMs,
+  'grpc.keepalive_timeout_ms': keepaliveTimeoutMs,
+  'grpc.keepalive_permit_without_calls': 0,
+};
+
+const pemBuffer = (pem: Buffer | string): Buffer => (typeof pem === 'string' ? Buffer.from(pem) : pem);
+
 /** One channel per node address, shared by that node's service clients. */
 export class Connections {
   private readonly conns = new Map<string, Conn>();
+  private readonly creds: grpc.ChannelCredentials;
+
+  constructor(tls?: ClientTls) {
+    this.creds = tls
+      ? grpc.credentials.createSsl(pemBuffer(tls.ca), tls.key === undefined ? null : pemBuffer(tls.key), tls.cert === undefined ? null : pemBuffer(tls.cert))
+      : grpc.credentials.createInsecure();
+  }
 
   get(address: string): Conn {
     let c = this.conns.get(address);
     if (c === undefined) {
       const { runnel } = loadGrpcObject();
-      const creds = grpc.credentials.createInsecure();
-      const channel = new grpc.Channel(address, creds, { 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
+      const creds = this.creds;
+      const channel = new grpc.Channel(address, creds, channelOptions);
       const options = { channelOverride: channel };
       c = {
         address,
@@ -124,6 +168,16 @@ export function unary<Req, Res>(
 /** A per-item `Error` as a RunnelError (null when the item succeeded). */
 export function itemError(e: ProtoError | null | undefined): RunnelError | null {
   return e ? fromProtoError(e) : null;
+}
+
+/**
+ * The node never answered: no connection, or none within the deadline (a host cut off, a paused
+ * process). Clients then look the cluster up again, asking that node last for a while.
+ */
+export function unanswered(err: unknown): boolean {
+  if (!(err instanceof RunnelError)) return false;
+  const status = err.details['grpcStatus'];
+  return status === grpc.status.UNAVAILABLE || status === grpc.status.DEADLINE_EXCEEDED;
 }
 
 /** Definite failures worth retrying after a backoff (possibly elsewhere). */

@@ -10,7 +10,7 @@
 import { RunnelError } from '../core/index.js';
 import type { FetchRequest } from '../api/generated/runnel/v1/FetchRequest.js';
 import type { FetchResponse__Output } from '../api/generated/runnel/v1/FetchResponse.js';
-import { Connections, itemError, resolveClientOptions, sleep, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
+import { Connections, itemError, resolveClientOptions, sleep, unanswered, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
 import { PartitionPositions, type PositionEntry, type ResetSpec } from './consumer-positions.js';
 import { GroupSession } from './group-session.js';
 import { tpKey, type TopicPartitionOffset } from './group-partitions.js';
@@ -62,7 +62,7 @@ export interface ConsumerRecord {
 
 export class Consumer {
   private readonly options: ResolvedClientOptions;
-  private readonly conns = new Connections();
+  private readonly conns: Connections;
   readonly metadata: MetadataCache;
   private readonly positions = new PartitionPositions();
   private readonly resetSpec: ResetSpec;
@@ -79,6 +79,7 @@ export class Consumer {
 
   constructor(options: ConsumerOptions) {
     this.options = resolveClientOptions(options);
+    this.conns = new Connections(this.options.tls);
     this.metadata = new MetadataCache(this.conns, this.options);
     this.resetSpec = options.autoOffsetReset === 'earliest' ? 'OFFSET_SPEC_EARLIEST' : 'OFFSET_SPEC_LATEST';
     this.fetchMaxBytes = options.fetchMaxBytes ?? 4 << 20;
@@ -286,6 +287,7 @@ export class Consumer {
         for (const p of parts) this.metadata.onNotLeader(p.tp.topic, p.tp.partition, err);
         return [];
       }
+      if (unanswered(err)) this.metadata.noteUnanswered(address);
       await this.metadata.refresh([...byTopic.keys()]).catch(() => undefined);
       if (err instanceof RunnelError && err.definite && err.code !== 'RUNNEL_ERR_PROPOSAL_DROPPED') throw err;
       return [];

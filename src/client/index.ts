@@ -23,6 +23,7 @@ export {
 } from './record-accumulator.js';
 export {
   type ClientOptions,
+  type ClientTls,
 } from './connection.js';
 export { MetadataCache, type TopicInfo, type PartitionInfo } from './metadata-cache.js';
 export { AdminClient } from './admin.js';

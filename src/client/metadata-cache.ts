@@ -6,7 +6,7 @@
 import { RunnelError } from '../core/index.js';
 import type { MetadataResponse__Output } from '../api/generated/runnel/v1/MetadataResponse.js';
 import type { MetadataRequest } from '../api/generated/runnel/v1/MetadataRequest.js';
-import { Backoff, Connections, gaveUp, itemError, unary, type Conn, type ResolvedClientOptions } from './connection.js';
+import { Backoff, Connections, gaveUp, itemError, unanswered, unary, type Conn, type ResolvedClientOptions } from './connection.js';
 
 export interface PartitionInfo {
   readonly partition: number;
@@ -22,6 +22,9 @@ export interface TopicInfo {
   readonly partitions: readonly PartitionInfo[];
 }
 
+/** How long a node that did not answer is asked last. */
+const unansweredAskLastMs = 10_000;
+
 export class MetadataCache {
   private readonly nodes = new Map<number, string>();
   private readonly topics = new Map<string, TopicInfo>();
@@ -30,6 +33,8 @@ export class MetadataCache {
   private readonly lookups = new Map<string, Promise<TopicInfo>>();
   private controller = 0;
   private clusterIdValue = '';
+  /** Addresses that did not answer lately -> until when (Date.now() ms) they are asked last. */
+  private readonly unansweredUntil = new Map<string, number>();
 
   constructor(
     private readonly conns: Connections,
@@ -107,9 +112,12 @@ export class MetadataCache {
     for (let attempt = 0; attempt < this.options.attemptsMax && Date.now() < deadline; attempt++) {
       for (const address of this.candidates()) {
         try {
-          return await call(this.conns.get(address), Math.min(this.options.requestTimeoutMs, Math.max(1, deadline - Date.now())));
+          const answer = await call(this.conns.get(address), Math.min(this.options.requestTimeoutMs, Math.max(1, deadline - Date.now())));
+          this.unansweredUntil.delete(address);
+          return answer;
         } catch (err) {
           last = err;
+          if (unanswered(err)) this.noteUnanswered(address);
         }
       }
       await backoff.wait(deadline);
@@ -173,7 +181,19 @@ export class MetadataCache {
     return new Map(this.nodes);
   }
 
+  /**
+   * `address` did not answer (unanswered() in connection.ts): ask it last for a while, so one node
+   * cut off does not cost a request timeout per metadata lookup.
+   */
+  noteUnanswered(address: string): void {
+    this.unansweredUntil.set(address, Date.now() + unansweredAskLastMs);
+  }
+
+  /** Known nodes, then the bootstrap list; nodes that did not answer lately last. */
   private candidates(): string[] {
-    return [...new Set([...this.nodes.values(), ...this.options.bootstrapServers])];
+    const now = Date.now();
+    const all = [...new Set([...this.nodes.values(), ...this.options.bootstrapServers])];
+    const quiet = (a: string) => (this.unansweredUntil.get(a) ?? 0) > now;
+    return [...all.filter((a) => !quiet(a)), ...all.filter(quiet)];
   }
 }

@@ -24,7 +24,7 @@
 import { RunnelError, type Rng } from '../core/index.js';
 import type { ProduceRequest } from '../api/generated/runnel/v1/ProduceRequest.js';
 import type { ProduceResponse__Output } from '../api/generated/runnel/v1/ProduceResponse.js';
-import { Connections, isRetriable, itemError, resolveClientOptions, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
+import { Connections, isRetriable, itemError, resolveClientOptions, unanswered, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
 import { MetadataCache } from './metadata-cache.js';
 import { Partitioner, RoundRobinPartitioner, StickyPartitioner, type TopicPartitions } from './partitioner.js';
 import { ProducerIdentity } from './producer-identity.js';
@@ -102,7 +102,7 @@ function bytes(v: Uint8Array | string | null | undefined): Buffer | null {
 
 export class Producer {
   private readonly options: ResolvedClientOptions;
-  private readonly conns = new Connections();
+  private readonly conns: Connections;
   readonly metadata: MetadataCache;
   private readonly accumulator: RecordAccumulator;
   private readonly partitioner: Partitioner;
@@ -124,6 +124,7 @@ export class Producer {
 
   constructor(options: ProducerOptions) {
     this.options = resolveClientOptions(options);
+    this.conns = new Connections(this.options.tls);
     this.metadata = new MetadataCache(this.conns, this.options);
     this.acks = options.acks === '0' ? 'ACKS_NONE' : options.acks === '1' ? 'ACKS_LEADER' : 'ACKS_ALL';
     const idempotent = options.enableIdempotence ?? this.acks === 'ACKS_ALL';
@@ -309,6 +310,11 @@ export class Producer {
       }
     } catch (err) {
       const e = err instanceof RunnelError ? err : new RunnelError('RUNNEL_ERR_INTERNAL', [String(err)]);
+      if (unanswered(e)) {
+        // The leader may be gone (cut off, paused): look the leaders up again before the retry.
+        this.metadata.noteUnanswered(address);
+        this.requestRefresh();
+      }
       for (const b of batches) this.retryOrFail(b, e);
     }
     this.afterCompletions();

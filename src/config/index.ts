@@ -6,6 +6,8 @@ export {
   type Listeners,
   type LogLevel,
   type NodeConfig,
+  type SecurityProtocols,
+  type SslFiles,
   type Voter,
   bindAddress,
   formatEndpoint,

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { NodeId } from '../core/index.js';
 import { ConfigError, type ConfigIssue, type ConfigSource } from './config-error.js';
 import { keySpecByName, keySpecs, kafkaKeyHints } from './keys.js';
-import { formatEndpoint, type Endpoint, type Listeners, type LogLevel, type NodeConfig, type Voter } from './node-config.js';
+import { formatEndpoint, type Endpoint, type Listeners, type LogLevel, type NodeConfig, type SecurityProtocols, type SslFiles, type Voter } from './node-config.js';
 import { parseProperties, PropertiesSyntaxError } from './properties.js';
 
 export interface LoadConfigOptions {
@@ -203,6 +203,11 @@ class Resolver {
     return this.values.get(key)!.value as T;
   }
 
+  /** A key without a default: undefined when not written. */
+  maybe<T>(key: string): T | undefined {
+    return this.values.get(key)?.value as T | undefined;
+  }
+
   /** Whether the key was written (in the file, env or an override) rather than defaulted. */
   has(key: string): boolean {
     return this.values.get(key)?.explicit ?? false;
@@ -243,6 +248,8 @@ function buildConfig(r: Resolver, path: string, cwd: string): NodeConfig {
     storageFsync: r.get<boolean>('runnel.storage.fsync'),
     requestMaxBytes: r.get<number>('runnel.request.max.bytes'),
     logLevel: r.get<LogLevel>('runnel.log.level'),
+    securityProtocols: r.get<SecurityProtocols>('listener.security.protocol.map'),
+    ssl: resolveSsl(r, cwd),
     configPath: resolve(cwd, path),
   };
 }
@@ -300,10 +307,54 @@ function unlimitedOr(n: number, msPerUnit: number): number {
 }
 
 /** Relative to the config file's directory when set in the file, else to the working directory. */
+function resolvePath(r: Resolver, key: string, cwd: string): string {
+  const path = r.get<string>(key);
+  const source = r.source(key);
+  return source.kind === 'file' ? resolve(cwd, dirname(source.path), path) : resolve(cwd, path);
+}
+
 function resolveLogDir(r: Resolver, cwd: string): string {
-  const dir = r.get<string>('log.dirs');
-  const source = r.source('log.dirs');
-  return source.kind === 'file' ? resolve(cwd, dirname(source.path), dir) : resolve(cwd, dir);
+  return resolvePath(r, 'log.dirs', cwd);
+}
+
+const sslFileKeys = ['ssl.ca.location', 'ssl.certificate.location', 'ssl.key.location'] as const;
+
+/**
+ * The PEM files, when a listener is SSL: each must be set, readable and PEM (a wrong file fails at
+ * start-up with its key, not at the first TLS handshake). Unused ssl.* keys are refused, so a typo in
+ * the protocol map does not silently leave a listener in plaintext.
+ */
+function resolveSsl(r: Resolver, cwd: string): SslFiles | undefined {
+  const protocols = r.get<SecurityProtocols>('listener.security.protocol.map');
+  const used = protocols.client === 'SSL' || protocols.peer === 'SSL';
+  if (!used) {
+    for (const key of [...sslFileKeys, 'ssl.client.auth']) {
+      if (r.has(key)) r.fail(key, 'is set but no listener is SSL in listener.security.protocol.map (e.g. CLIENT:SSL,PEER:SSL)');
+    }
+    return undefined;
+  }
+  const paths = sslFileKeys.map((key) => {
+    if (r.maybe<string>(key) === undefined) {
+      r.issues.push({ source: r.source('listener.security.protocol.map'), message: `${key} is required: listener.security.protocol.map makes a listener SSL` });
+      return '';
+    }
+    const path = resolvePath(r, key, cwd);
+    const problem = pemProblem(path);
+    if (problem) r.fail(key, `${path}: ${problem}`);
+    return path;
+  });
+  if (r.get<string>('ssl.client.auth') === 'required' && protocols.client !== 'SSL') r.fail('ssl.client.auth', 'required needs CLIENT:SSL in listener.security.protocol.map');
+  return { caPath: paths[0]!, certificatePath: paths[1]!, keyPath: paths[2]!, clientAuthRequired: r.get<string>('ssl.client.auth') === 'required' };
+}
+
+function pemProblem(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
+  return /-----BEGIN [A-Z0-9 ]+-----/.test(text) ? undefined : 'not a PEM file (no -----BEGIN ...----- line)';
 }
 
 function deepFreeze<T>(value: T): T {

@@ -18,6 +18,21 @@ export interface Voter {
   readonly endpoint: Endpoint;
 }
 
+/** `listener.security.protocol.map`: whether each listener speaks TLS. */
+export interface SecurityProtocols {
+  readonly client: 'PLAINTEXT' | 'SSL';
+  readonly peer: 'PLAINTEXT' | 'SSL';
+}
+
+/** The PEM files of `ssl.*`, absolute; present when a listener is SSL. */
+export interface SslFiles {
+  readonly caPath: string;
+  readonly certificatePath: string;
+  readonly keyPath: string;
+  /** `ssl.client.auth=required`: CLIENT-listener clients must present a certificate the CA signed. */
+  readonly clientAuthRequired: boolean;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** A node's validated, deeply frozen configuration (see docs/CONFIG.md for every key). */
@@ -60,6 +75,10 @@ export interface NodeConfig {
   readonly requestMaxBytes: number;
   /** `runnel.log.level` (pino) */
   readonly logLevel: LogLevel;
+  /** `listener.security.protocol.map` */
+  readonly securityProtocols: SecurityProtocols;
+  /** `ssl.*`: set when a listener is SSL. */
+  readonly ssl: SslFiles | undefined;
   /** The config file this was loaded from, absolute. */
   readonly configPath: string;
 }

@@ -3,7 +3,7 @@
  * (`expected an integer >= 1, got "0"`); the loader adds where it was set and the key.
  */
 import { z } from 'zod';
-import type { Endpoint, Listeners, LogLevel, Voter } from './node-config.js';
+import type { Endpoint, Listeners, LogLevel, SecurityProtocols, Voter } from './node-config.js';
 
 /** A schema from the raw (trimmed) string of a property to its typed value. */
 export type ValueSchema<T> = z.ZodType<T, string>;
@@ -52,6 +52,18 @@ export const directory: ValueSchema<string> = z
   .min(1, 'expected a directory')
   .refine((s) => !s.includes(','), 'expected one directory (Runnel keeps one LevelDB per node, so log.dirs takes no list)');
 
+/** A schema from a parser that returns the value, or a string saying what is wrong. */
+function fromParser<T>(parse: (text: string) => T | string): ValueSchema<T> {
+  return z.string().transform((s, ctx) => {
+    const result = parse(s);
+    if (typeof result === 'string') {
+      ctx.addIssue({ code: 'custom', message: result });
+      return z.NEVER;
+    }
+    return result;
+  });
+}
+
 // host: '' | name or IPv4 | [IPv6]; then :port
 const hostPortPattern = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]*)):(\d{1,5})$/;
 
@@ -90,14 +102,7 @@ function parseListenerList(text: string): Listeners | string {
 }
 
 /** `CLIENT://host:port,PEER://host:port`, in any order; a host may be empty (all interfaces). */
-export const listeners: ValueSchema<Listeners> = z.string().transform((s, ctx) => {
-  const result = parseListenerList(s);
-  if (typeof result === 'string') {
-    ctx.addIssue({ code: 'custom', message: result });
-    return z.NEVER;
-  }
-  return result;
-});
+export const listeners: ValueSchema<Listeners> = fromParser(parseListenerList);
 
 function parseVoterList(text: string): Voter[] | string {
   const voters: Voter[] = [];
@@ -117,11 +122,34 @@ function parseVoterList(text: string): Voter[] | string {
 }
 
 /** `id@host:port,...`: the metadata group's voters and their PEER addresses. */
-export const voters: ValueSchema<Voter[]> = z.string().transform((s, ctx) => {
-  const result = parseVoterList(s);
-  if (typeof result === 'string') {
-    ctx.addIssue({ code: 'custom', message: result });
-    return z.NEVER;
+export const voters: ValueSchema<Voter[]> = fromParser(parseVoterList);
+
+function parseProtocolMap(text: string): SecurityProtocols | string {
+  const found = new Map<string, 'PLAINTEXT' | 'SSL'>();
+  for (const item of text.split(',').map((s) => s.trim())) {
+    const m = /^([A-Za-z0-9_]+):([A-Za-z_]+)$/.exec(item);
+    if (!m) return `malformed entry "${item}" (expected LISTENER:PROTOCOL, e.g. CLIENT:SSL)`;
+    const [, name, protocol] = m as unknown as [string, string, string];
+    if (!(listenerNames as readonly string[]).includes(name)) return `unknown listener name "${name}" (${listenerNameDoc})`;
+    if (protocol !== 'PLAINTEXT' && protocol !== 'SSL') {
+      return `listener ${name}: protocol "${protocol}" is not supported (PLAINTEXT or SSL${/^SASL_/.test(protocol) ? '; SASL is not supported yet' : ''})`;
+    }
+    if (found.has(name)) return `listener ${name} given twice`;
+    found.set(name, protocol);
   }
-  return result;
-});
+  return { client: found.get('CLIENT') ?? 'PLAINTEXT', peer: found.get('PEER') ?? 'PLAINTEXT' };
+}
+
+/** `CLIENT:SSL,PEER:SSL` (Kafka's listener.security.protocol.map); a listener left out is PLAINTEXT. */
+export const securityProtocolMap: ValueSchema<SecurityProtocols> = fromParser(parseProtocolMap);
+
+/** A file path (checked for existence by the loader, which knows what it is relative to). */
+export const file: ValueSchema<string> = z.string().min(1, 'expected a file path');
+
+export const clientAuthValues = ['none', 'required'] as const;
+
+/** Kafka's ssl.client.auth; Kafka's third value, "requested", is refused with a reason. */
+export const clientAuth: ValueSchema<'none' | 'required'> = z
+  .string()
+  .refine((s) => s !== 'requested', 'requested is not supported: use required (clients must present a certificate) or none')
+  .pipe(z.enum(clientAuthValues, expected('none or required')));

@@ -59,6 +59,14 @@ describe('the chaos checker', () => {
     expect(r.anomalies.inconsistentOffset.count).toBe(1);
   });
 
+  it('finds acknowledged values lost from replicas that hold nothing at all (lost)', () => {
+    // Every replica of partition 0 came back empty: no replica event names the partition.
+    const h = [...cleanHistory().filter((e) => e.type !== 'replica'), { type: 'replicas-read', partitions: [0] } as HistoryEvent];
+    const r = check(h);
+    expect(r.anomalies.lost.count).toBe(2);
+    expect(check(cleanHistory().filter((e) => e.type !== 'replica')).anomalies.lost.count).toBe(0); // no final read: readers decide
+  });
+
   it('finds one value at two offsets (duplicate)', () => {
     const h = cleanHistory();
     only('duplicate', [...h, read('r1', 0, 3, 'b'), replica(1, 0, 3, 'b'), replica(2, 0, 3, 'b')]);

@@ -94,11 +94,11 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
  * its partition (e.g. a power failure took it after a reader saw it). Phantom: observed, but never
  * sent or definitely failed.
  */
-function checkPresence(sends: readonly SendEvent[], obs: readonly Observation[], out: Anomalies): number {
+function checkPresence(sends: readonly SendEvent[], obs: readonly Observation[], replicasRead: readonly number[], out: Anomalies): number {
   const seen = new Set(obs.filter((o) => !o.source.startsWith('ack')).map((o) => o.value));
   const onReplicas = obs.filter((o) => o.source.startsWith('replica'));
   const replicated = new Set(onReplicas.map((o) => o.value));
-  const partitionsOnReplicas = new Set(onReplicas.map((o) => o.partition));
+  const partitionsOnReplicas = new Set([...onReplicas.map((o) => o.partition), ...replicasRead]);
   const sent = new Map(sends.map((s) => [s.value, s]));
   for (const s of sends) {
     if (s.outcome !== 'ok') continue;
@@ -216,7 +216,7 @@ export function check(events: readonly HistoryEvent[]): ChaosReport {
   const out = new Anomalies();
   const sends = only(events, 'send');
   const obs = observations(events);
-  const unknownPresent = checkPresence(sends, obs, out);
+  const unknownPresent = checkPresence(sends, obs, only(events, 'replicas-read').flatMap((e) => e.partitions), out);
   checkPositions(obs, out);
   checkReaders(events, out);
   checkCommits(only(events, 'commit'), out);

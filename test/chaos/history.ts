@@ -56,6 +56,15 @@ export interface ReplicaEvent {
   readonly value: string;
 }
 
+/**
+ * The final read of every replica happened, for these partitions of the run: from then on a value
+ * missing from all of a partition's replicas is lost, even when no replica holds any record at all.
+ */
+export interface ReplicasReadEvent {
+  readonly type: 'replicas-read';
+  readonly partitions: readonly number[];
+}
+
 /** A byte-level difference between replicas' committed Raft logs (offline-logs.ts compareGroup). */
 export interface ReplicaProblemEvent {
   readonly type: 'replica-problem';
@@ -87,7 +96,7 @@ export interface StallEvent {
   readonly t: number;
 }
 
-export type HistoryEvent = SendEvent | ReadEvent | SeekEvent | CommitEvent | ReplicaEvent | ReplicaProblemEvent | FaultEvent | CrashEvent | StallEvent;
+export type HistoryEvent = SendEvent | ReadEvent | SeekEvent | CommitEvent | ReplicaEvent | ReplicaProblemEvent | FaultEvent | CrashEvent | StallEvent | ReplicasReadEvent;
 
 export function toJsonl(events: readonly HistoryEvent[]): string {
   return events.map((e) => JSON.stringify(e)).join('\n') + (events.length > 0 ? '\n' : '');

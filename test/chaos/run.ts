@@ -147,6 +147,7 @@ async function runOn(cluster: ChaosCluster, net: NetnsNetwork | undefined, o: Ch
     await stopAll(cluster, crash);
     const logs = await readReplicas(new Map(cluster.nodes.map((n) => [n.nodeId, n.spec.dataDir])));
     for (const e of replicaEvents(logs, run, replicasOf)) rec.push(e);
+    rec.push({ type: 'replicas-read', partitions: Array.from({ length: o.partitions }, (_, p) => p) });
     return write(o, rec, nemesis.faults);
   } finally {
     client.close();

@@ -384,3 +384,35 @@ describe('issue order', () => {
     expect(loadConfig('config/server.properties', { env: {}, cwd: root }).logDir).toBe(join(root, 'data'));
   });
 });
+
+describe('TLS settings', () => {
+  const pemDir = mkdtempSync(join(tmpdir(), 'runnel-config-tls-'));
+  afterAll(() => rmSync(pemDir, { recursive: true, force: true }));
+  const pem = join(pemDir, 'x.pem');
+  const notPem = join(pemDir, 'x.txt');
+  writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+  writeFileSync(notPem, 'hello\n');
+  const ssl = (extra: Record<string, string | null> = {}) =>
+    text({ 'listener.security.protocol.map': 'CLIENT:SSL,PEER:SSL', 'ssl.ca.location': pem, 'ssl.certificate.location': pem, 'ssl.key.location': pem, ...extra });
+
+  it('is plaintext by default, and SSL with the three PEM files', () => {
+    expect(load(text())).toMatchObject({ securityProtocols: { client: 'PLAINTEXT', peer: 'PLAINTEXT' }, ssl: undefined });
+    expect(load(ssl({ 'ssl.client.auth': 'required' }))).toMatchObject({
+      securityProtocols: { client: 'SSL', peer: 'SSL' },
+      ssl: { caPath: pem, certificatePath: pem, keyPath: pem, clientAuthRequired: true },
+    });
+    expect(load(ssl({ 'listener.security.protocol.map': 'PEER:SSL' })).securityProtocols).toEqual({ client: 'PLAINTEXT', peer: 'SSL' });
+  });
+
+  it('names the key of a missing, unreadable or non-PEM file, and refuses what it cannot do', () => {
+    expect(errorOf(ssl({ 'ssl.key.location': null }))).toContain('ssl.key.location is required');
+    expect(errorOf(ssl({ 'ssl.ca.location': join(pemDir, 'absent.pem') }))).toMatch(/ssl\.ca\.location: .*absent\.pem: cannot read it \(ENOENT\)/);
+    expect(errorOf(ssl({ 'ssl.certificate.location': notPem }))).toContain('not a PEM file');
+    expect(errorOf(ssl({ 'ssl.client.auth': 'requested' }))).toContain('requested is not supported');
+    expect(errorOf(ssl({ 'listener.security.protocol.map': 'CLIENT:SASL_SSL,PEER:SSL' }))).toContain('SASL is not supported yet');
+    expect(errorOf(ssl({ 'listener.security.protocol.map': 'BROKER:SSL' }))).toContain('unknown listener name "BROKER"');
+    expect(errorOf(ssl({ 'listener.security.protocol.map': 'PEER:SSL', 'ssl.client.auth': 'required' }))).toContain('required needs CLIENT:SSL');
+    expect(errorOf(text({ 'ssl.ca.location': pem }))).toContain('no listener is SSL');
+    expect(errorOf(text({ 'ssl.truststore.location': pem }))).toContain('ssl.ca.location');
+  });
+});

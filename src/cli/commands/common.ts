@@ -1,11 +1,48 @@
 /** Helpers shared by the Kafka-style client subcommands (topics, console-producer, console-consumer). */
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import type { ClientTls } from '../../client/index.js';
 
 /** Deadlines of the CLI's client operations: a dead server fails the command within these. */
 export const CLI_CLIENT_OPTIONS = { requestTimeoutMs: 5_000, operationTimeoutMs: 10_000 } as const;
 
 /** A user-facing failure: main.ts prints `runnel: <message>` and exits non-zero. */
 export class CliError extends Error {}
+
+/** The TLS flags every client subcommand takes (Kafka's tools take them through --command-config). */
+export interface TlsFlags {
+  readonly sslCa?: string;
+  readonly sslCert?: string;
+  readonly sslKey?: string;
+}
+
+export const TLS_FLAG_HELP = {
+  ca: 'CA certificate (PEM) that signed the nodes\' certificates: connect with TLS (for CLIENT:SSL listeners)',
+  cert: 'this client\'s certificate (PEM), for nodes with ssl.client.auth=required',
+  key: 'the private key (PEM) of --ssl-cert',
+} as const;
+
+function readPemFlag(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new CliError(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+/** The client options of a subcommand: the CLI's deadlines, and TLS when --ssl-ca is given. */
+export function cliClientOptions(flags: TlsFlags): typeof CLI_CLIENT_OPTIONS & { tls?: ClientTls } {
+  if (flags.sslCa === undefined) {
+    if (flags.sslCert !== undefined || flags.sslKey !== undefined) throw new CliError('--ssl-cert and --ssl-key need --ssl-ca (the CA that signed the nodes\' certificates)');
+    return CLI_CLIENT_OPTIONS;
+  }
+  if ((flags.sslCert === undefined) !== (flags.sslKey === undefined)) throw new CliError('give --ssl-cert and --ssl-key together');
+  const tls: ClientTls = {
+    ca: readPemFlag('--ssl-ca', flags.sslCa),
+    ...(flags.sslCert !== undefined ? { cert: readPemFlag('--ssl-cert', flags.sslCert), key: readPemFlag('--ssl-key', flags.sslKey!) } : {}),
+  };
+  return { ...CLI_CLIENT_OPTIONS, tls };
+}
 
 /** commander collector for a repeatable option. */
 export function collect(value: string, previous: string[]): string[] {
@@ -62,12 +99,22 @@ function isUnreachable(message: string): boolean {
   return /UNAVAILABLE|ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|No connection established|DEADLINE_EXCEEDED/.test(message);
 }
 
+/** The most specific part of a TLS failure in a gRPC error message. */
+function tlsReason(message: string): string {
+  const m = /Last error: (?:Error: )?([^.;]*(?:certificate|SSL|handshake|verify|alert)[^.;]*)/i.exec(message);
+  return (m?.[1] ?? 'handshake failed').trim();
+}
+
 /** Runs a command's body; a failure to reach any node becomes `cannot reach <servers>: <cause>`. */
 export async function reaching(servers: readonly string[], body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    const tls = /certificate|SSL routines|handshake|self[- ]signed|unable to verify|wrong version number|alert/i.exec(message);
+    if (!(err instanceof CliError) && tls) {
+      throw new CliError(`TLS with ${servers.join(',')} failed (${tlsReason(message)}): check --ssl-ca/--ssl-cert/--ssl-key against the nodes' listener.security.protocol.map and ssl.* settings`);
+    }
     if (!(err instanceof CliError) && isUnreachable(message)) {
       const cause = /ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|DEADLINE_EXCEEDED/.exec(message)?.[0] ?? 'UNAVAILABLE';
       throw new CliError(`cannot reach ${servers.join(',')} (${cause})`);

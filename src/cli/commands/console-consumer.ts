@@ -6,9 +6,9 @@
  */
 import type { Command } from 'commander';
 import { Consumer, type ConsumerOptions, type ConsumerRecord } from '../../client/index.js';
-import { CLI_CLIENT_OPTIONS, CliError, bootstrapList, collect, isTrue, nonNegativeInt, parseProperties, positiveInt, reaching } from './common.js';
+import { TLS_FLAG_HELP, cliClientOptions, CliError, bootstrapList, collect, isTrue, nonNegativeInt, parseProperties, positiveInt, reaching, type TlsFlags } from './common.js';
 
-interface ConsumerCliOptions {
+interface ConsumerCliOptions extends TlsFlags {
   bootstrapServer?: string;
   topic: string;
   fromBeginning?: boolean;
@@ -62,7 +62,7 @@ async function consoleConsumerBody(opts: ConsumerCliOptions, servers: readonly s
   };
   if (opts.offset !== undefined && opts.partition === undefined) throw new CliError('--offset requires --partition');
   if (opts.offset !== undefined && !/^(\d+|earliest|latest)$/.test(opts.offset)) throw new CliError(`--offset "${opts.offset}": expected a number, earliest or latest`);
-  const consumer = new Consumer({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS, ...consumerOptions(opts) });
+  const consumer = new Consumer({ bootstrapServers: servers, ...cliClientOptions(opts), ...consumerOptions(opts) });
   let stopped = false;
   const onSigint = (): void => {
     stopped = true;
@@ -145,6 +145,9 @@ export function registerConsoleConsumer(program: Command): void {
     .command('console-consumer')
     .description("print a topic's records to stdout (kafka-console-consumer.sh)")
     .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
+    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
+    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
+    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
     .requiredOption('--topic <name>', 'the topic to read')
     .option('--from-beginning', 'start at the earliest offset instead of the end (in a group: where the group has no committed offset)')
     .option('--partition <n>', 'read only this partition', nonNegativeInt)

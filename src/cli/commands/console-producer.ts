@@ -2,9 +2,9 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { Producer, type AcksSetting, type RecordMetadata } from '../../client/index.js';
-import { CLI_CLIENT_OPTIONS, CliError, bootstrapList, collect, isTrue, parseProperties, reaching } from './common.js';
+import { TLS_FLAG_HELP, cliClientOptions, CliError, bootstrapList, collect, isTrue, parseProperties, reaching, type TlsFlags } from './common.js';
 
-interface ProducerCliOptions {
+interface ProducerCliOptions extends TlsFlags {
   bootstrapServer?: string;
   brokerList?: string;
   topic: string;
@@ -57,7 +57,7 @@ async function consoleProducerBody(opts: ProducerCliOptions, servers: readonly s
   if (idem === 'true' && acks !== 'all') throw new CliError(`--producer-property enable.idempotence=true needs acks=all (got acks=${acks})`);
   // Kafka's default: idempotent with acks=all, so a retried batch is never written twice.
   const enableIdempotence = idem === undefined ? acks === 'all' : idem === 'true';
-  const producer = new Producer({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS, acks, enableIdempotence, lingerMs, deliveryTimeoutMs: 30_000 });
+  const producer = new Producer({ bootstrapServers: servers, ...cliClientOptions(opts), acks, enableIdempotence, lingerMs, deliveryTimeoutMs: 30_000 });
   let firstError: unknown;
   let lineNo = 0;
   let sends: Promise<RecordMetadata | void>[] = [];
@@ -97,6 +97,9 @@ export function registerConsoleProducer(program: Command): void {
     .command('console-producer')
     .description('write stdin lines to a topic, one record per line (kafka-console-producer.sh)')
     .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
+    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
+    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
+    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
     .option('--broker-list <host:port>', 'the same as --bootstrap-server (older Kafka name)')
     .requiredOption('--topic <name>', 'the topic to write to')
     .option('--property <key=value>', 'parse.key=true, key.separator=<sep> (default tab); repeatable', collect, [])

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { AdminClient, Consumer, type ConsumerGroupDescription, type TopicPartitionOffset } from '../../client/index.js';
-import { CLI_CLIENT_OPTIONS, CliError, bootstrapList, nonNegativeInt, reaching } from './common.js';
+import { TLS_FLAG_HELP, cliClientOptions, CliError, bootstrapList, nonNegativeInt, reaching, type TlsFlags } from './common.js';
 
-interface GroupsOptions {
+interface GroupsOptions extends TlsFlags {
   bootstrapServer?: string;
   list?: boolean;
   describe?: boolean;
@@ -124,7 +124,7 @@ async function consumerGroups(opts: GroupsOptions): Promise<void> {
     throw new CliError('--execute, --dry-run and --to-* go with --reset-offsets');
   }
   await reaching(servers, async () => {
-    const c = { admin: new AdminClient({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS }), consumer: new Consumer({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS }) };
+    const c = { admin: new AdminClient({ bootstrapServers: servers, ...cliClientOptions(opts) }), consumer: new Consumer({ bootstrapServers: servers, ...cliClientOptions(opts) }) };
     try {
       if (action === 'list') for (const g of await c.admin.groups.listConsumerGroups()) process.stdout.write(`${g.groupId}\n`);
       else if (action === 'describe') await describeGroup(c, opts.group!);
@@ -142,6 +142,9 @@ export function registerConsumerGroups(program: Command): void {
     .command('consumer-groups')
     .description('list, describe, reset the offsets of, or delete consumer groups (kafka-consumer-groups.sh)')
     .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
+    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
+    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
+    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
     .option('--list', 'list every consumer group')
     .option('--describe', 'per partition: committed offset, log-end offset, lag, and the member consuming it (--group)')
     .option('--reset-offsets', "set the group's committed offsets of --topic (only while the group has no members)")

@@ -1,12 +1,12 @@
 /** `runnel describe-cluster`: cluster id, controller and nodes (kafka-cluster.sh / kafka-metadata-quorum.sh style). */
 import type { Command } from 'commander';
 import { AdminClient } from '../../client/index.js';
-import { CLI_CLIENT_OPTIONS, bootstrapList, reaching } from './common.js';
+import { TLS_FLAG_HELP, cliClientOptions, bootstrapList, reaching, type TlsFlags } from './common.js';
 
-async function describeCluster(opts: { bootstrapServer?: string }): Promise<void> {
+async function describeCluster(opts: { bootstrapServer?: string } & TlsFlags): Promise<void> {
   const servers = bootstrapList(opts.bootstrapServer);
   await reaching(servers, async () => {
-    const admin = new AdminClient({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS });
+    const admin = new AdminClient({ bootstrapServers: servers, ...cliClientOptions(opts) });
     try {
       const c = await admin.describeCluster();
       const lines: string[] = [];
@@ -25,5 +25,8 @@ export function registerDescribeCluster(program: Command): void {
     .command('describe-cluster')
     .description('print the cluster id, the controller and each node')
     .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
+    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
+    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
+    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
     .action(describeCluster);
 }

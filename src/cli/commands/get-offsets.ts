@@ -1,9 +1,9 @@
 /** `runnel get-offsets`: kafka-get-offsets.sh, `topic:partition:offset` per partition via ListOffsets. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { Consumer } from '../../client/index.js';
-import { CLI_CLIENT_OPTIONS, CliError, bootstrapList, reaching } from './common.js';
+import { TLS_FLAG_HELP, cliClientOptions, CliError, bootstrapList, reaching, type TlsFlags } from './common.js';
 
-interface GetOffsetsOptions {
+interface GetOffsetsOptions extends TlsFlags {
   bootstrapServer?: string;
   topic?: string;
   partitions?: number[];
@@ -31,7 +31,7 @@ async function getOffsets(opts: GetOffsetsOptions): Promise<void> {
   if (opts.topic === undefined) throw new CliError('--topic is required');
   const topic = opts.topic;
   await reaching(servers, async () => {
-    const consumer = new Consumer({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS });
+    const consumer = new Consumer({ bootstrapServers: servers, ...cliClientOptions(opts) });
     try {
       const info = await consumer.metadata.requireTopic(topic);
       const all = info.partitions.map((p) => p.partition).sort((a, b) => a - b);
@@ -52,6 +52,9 @@ export function registerGetOffsets(program: Command): void {
     .command('get-offsets')
     .description('print each partition\'s offset at a time (kafka-get-offsets.sh)')
     .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
+    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
+    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
+    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
     .option('--topic <name>', 'the topic')
     .option('--partitions <list>', 'comma-separated partitions (default: all)', partitionList)
     .option('--time <t>', '-1 (latest), -2 (earliest) or a timestamp in ms', timeSpec, 'latest')

@@ -1,10 +1,10 @@
 /** `runnel topics`: kafka-topics.sh's --create / --list / --describe / --delete / --alter over the AdminClient. */
 import type { Command } from 'commander';
 import { AdminClient, type TopicDescription } from '../../client/index.js';
-import { CLI_CLIENT_OPTIONS, CliError, bootstrapList, collect, parseProperties, positiveInt, reaching } from './common.js';
+import { TLS_FLAG_HELP, cliClientOptions, CliError, bootstrapList, collect, parseProperties, positiveInt, reaching, type TlsFlags } from './common.js';
 import { alterTopic } from './topics-alter.js';
 
-interface TopicsOptions {
+interface TopicsOptions extends TlsFlags {
   bootstrapServer?: string;
   create?: boolean;
   list?: boolean;
@@ -44,7 +44,7 @@ async function topicsBody(opts: TopicsOptions, servers: readonly string[]): Prom
   const action = actions[0]!;
   if ((action === 'create' || action === 'delete' || action === 'alter') && opts.topic === undefined) throw new CliError(`--${action} requires --topic`);
   if (action !== 'alter' && opts.deleteConfig.length > 0) throw new CliError('--delete-config requires --alter');
-  const admin = new AdminClient({ bootstrapServers: servers, ...CLI_CLIENT_OPTIONS });
+  const admin = new AdminClient({ bootstrapServers: servers, ...cliClientOptions(opts) });
   try {
     switch (action) {
       case 'create': {
@@ -91,6 +91,9 @@ export function registerTopics(program: Command): void {
     .command('topics')
     .description('create, list, describe, delete or alter topics (kafka-topics.sh)')
     .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
+    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
+    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
+    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
     .option('--create', 'create a topic')
     .option('--list', 'list all topics')
     .option('--describe', 'describe one topic (--topic) or all topics')
