@@ -40,12 +40,16 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Set by server-start: the process lives on after the command's action returns. */
+let serving = false;
+
 async function serverStart(configPath: string, opts: { override: string[]; check?: boolean }): Promise<void> {
   const config = loadOrExit(configPath, opts.override);
   if (opts.check) {
     process.stdout.write(`runnel: ${configPath} is valid (node ${config.nodeId}, data in ${config.logDir})\n`);
     return;
   }
+  serving = true;
   const node = await startNode(config);
   node.onFatal((err) => {
     node.logger.error({ err: err.message }, 'runnel: fatal error; exiting');
@@ -131,7 +135,18 @@ registerConsumerGroups(program);
 registerGetOffsets(program);
 registerDescribeCluster(program);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+/**
+ * A client subcommand exits as soon as it is done: a connection still being attempted to a node that
+ * cannot be reached (a host cut off drops the SYNs) would otherwise keep the process alive for the
+ * kernel's connect timeout, long after the work is finished. server-start keeps running.
+ */
+function exitWhenDone(): void {
+  if (serving) return;
+  const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  process.stdout.write('', () => process.exit(code));
+}
+
+program.parseAsync(process.argv).then(exitWhenDone, (err: unknown) => {
   process.stderr.write(`runnel: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
   process.exit(1);
 });
