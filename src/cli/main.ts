@@ -14,6 +14,8 @@ import { registerConsoleProducer } from './commands/console-producer.js';
 import { registerConsumerGroups } from './commands/consumer-groups.js';
 import { registerDescribeCluster } from './commands/describe-cluster.js';
 import { registerGetOffsets } from './commands/get-offsets.js';
+import { registerConsumerPerfTest } from './commands/consumer-perf-test.js';
+import { registerProducerPerfTest } from './commands/producer-perf-test.js';
 import { registerTopics } from './commands/topics.js';
 
 /** How long server-stop waits for the node to exit after SIGTERM. */
@@ -134,6 +136,8 @@ registerConsoleConsumer(program);
 registerConsumerGroups(program);
 registerGetOffsets(program);
 registerDescribeCluster(program);
+registerProducerPerfTest(program);
+registerConsumerPerfTest(program);
 
 /**
  * A client subcommand exits as soon as it is done: a connection still being attempted to a node that

@@ -105,7 +105,7 @@ describe('runnel CLI', () => {
       produce('linger.ms=soon'),
     ]);
     for (const r of [unknown, idempotentAcks1, badLinger]) expectOneLineError(r);
-    expect(unknown.stderr).toContain('compression.type: unknown; supported: acks, linger.ms, enable.idempotence');
+    expect(unknown.stderr).toContain('compression.type: unknown; supported: acks, enable.idempotence, linger.ms, batch.size, buffer.memory, delivery.timeout.ms');
     expect(idempotentAcks1.stderr).toContain('enable.idempotence=true needs acks=all');
     expect(badLinger.stderr).toContain('linger.ms=soon');
     const read = await runnel(['console-consumer', '--bootstrap-server', node.bootstrap, '--topic', 'kafka1', '--from-beginning', '--timeout-ms', '1500']);

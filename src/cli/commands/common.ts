@@ -1,6 +1,6 @@
 /** Helpers shared by the Kafka-style client subcommands (topics, console-producer, console-consumer). */
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { ClientTls } from '../../client/index.js';
 
 /** Deadlines of the CLI's client operations: a dead server fails the command within these. */
@@ -16,11 +16,19 @@ export interface TlsFlags {
   readonly sslKey?: string;
 }
 
-export const TLS_FLAG_HELP = {
-  ca: 'CA certificate (PEM) that signed the nodes\' certificates: connect with TLS (for CLIENT:SSL listeners)',
-  cert: 'this client\'s certificate (PEM), for nodes with ssl.client.auth=required',
-  key: 'the private key (PEM) of --ssl-cert',
-} as const;
+/**
+ * A client subcommand of `program` with the flags every one of them takes: --bootstrap-server and
+ * the TLS flags (read back with bootstrapList and cliClientOptions).
+ */
+export function clientCommand(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
+    .option('--ssl-ca <file>', 'CA certificate (PEM) that signed the nodes\' certificates: connect with TLS (for CLIENT:SSL listeners)')
+    .option('--ssl-cert <file>', 'this client\'s certificate (PEM), for nodes with ssl.client.auth=required')
+    .option('--ssl-key <file>', 'the private key (PEM) of --ssl-cert');
+}
 
 function readPemFlag(flag: string, path: string): Buffer {
   try {

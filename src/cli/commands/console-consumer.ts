@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { Consumer, type ConsumerOptions, type ConsumerRecord } from '../../client/index.js';
-import { TLS_FLAG_HELP, cliClientOptions, CliError, bootstrapList, collect, isTrue, nonNegativeInt, parseProperties, positiveInt, reaching, type TlsFlags } from './common.js';
+import { clientCommand, cliClientOptions, CliError, bootstrapList, collect, isTrue, nonNegativeInt, parseProperties, positiveInt, reaching, type TlsFlags } from './common.js';
 
 interface ConsumerCliOptions extends TlsFlags {
   bootstrapServer?: string;
@@ -141,13 +141,7 @@ function msProperty<K extends string>(props: Map<string, string>, name: string, 
 }
 
 export function registerConsoleConsumer(program: Command): void {
-  program
-    .command('console-consumer')
-    .description("print a topic's records to stdout (kafka-console-consumer.sh)")
-    .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
-    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
-    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
-    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
+  clientCommand(program, 'console-consumer', "print a topic's records to stdout (kafka-console-consumer.sh)")
     .requiredOption('--topic <name>', 'the topic to read')
     .option('--from-beginning', 'start at the earliest offset instead of the end (in a group: where the group has no committed offset)')
     .option('--partition <n>', 'read only this partition', nonNegativeInt)

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { AdminClient, Consumer, type ConsumerGroupDescription, type TopicPartitionOffset } from '../../client/index.js';
-import { TLS_FLAG_HELP, cliClientOptions, CliError, bootstrapList, nonNegativeInt, reaching, type TlsFlags } from './common.js';
+import { clientCommand, cliClientOptions, CliError, bootstrapList, nonNegativeInt, reaching, type TlsFlags } from './common.js';
 
 interface GroupsOptions extends TlsFlags {
   bootstrapServer?: string;
@@ -138,13 +138,7 @@ async function consumerGroups(opts: GroupsOptions): Promise<void> {
 }
 
 export function registerConsumerGroups(program: Command): void {
-  program
-    .command('consumer-groups')
-    .description('list, describe, reset the offsets of, or delete consumer groups (kafka-consumer-groups.sh)')
-    .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
-    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
-    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
-    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
+  clientCommand(program, 'consumer-groups', 'list, describe, reset the offsets of, or delete consumer groups (kafka-consumer-groups.sh)')
     .option('--list', 'list every consumer group')
     .option('--describe', 'per partition: committed offset, log-end offset, lag, and the member consuming it (--group)')
     .option('--reset-offsets', "set the group's committed offsets of --topic (only while the group has no members)")

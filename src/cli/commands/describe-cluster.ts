@@ -1,7 +1,7 @@
 /** `runnel describe-cluster`: cluster id, controller and nodes (kafka-cluster.sh / kafka-metadata-quorum.sh style). */
 import type { Command } from 'commander';
 import { AdminClient } from '../../client/index.js';
-import { TLS_FLAG_HELP, cliClientOptions, bootstrapList, reaching, type TlsFlags } from './common.js';
+import { clientCommand, cliClientOptions, bootstrapList, reaching, type TlsFlags } from './common.js';
 
 async function describeCluster(opts: { bootstrapServer?: string } & TlsFlags): Promise<void> {
   const servers = bootstrapList(opts.bootstrapServer);
@@ -21,12 +21,6 @@ async function describeCluster(opts: { bootstrapServer?: string } & TlsFlags): P
 }
 
 export function registerDescribeCluster(program: Command): void {
-  program
-    .command('describe-cluster')
-    .description('print the cluster id, the controller and each node')
-    .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
-    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
-    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
-    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
+  clientCommand(program, 'describe-cluster', 'print the cluster id, the controller and each node')
     .action(describeCluster);
 }

@@ -1,7 +1,7 @@
 /** `runnel get-offsets`: kafka-get-offsets.sh, `topic:partition:offset` per partition via ListOffsets. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { Consumer } from '../../client/index.js';
-import { TLS_FLAG_HELP, cliClientOptions, CliError, bootstrapList, reaching, type TlsFlags } from './common.js';
+import { clientCommand, cliClientOptions, CliError, bootstrapList, reaching, type TlsFlags } from './common.js';
 
 interface GetOffsetsOptions extends TlsFlags {
   bootstrapServer?: string;
@@ -48,13 +48,7 @@ async function getOffsets(opts: GetOffsetsOptions): Promise<void> {
 }
 
 export function registerGetOffsets(program: Command): void {
-  program
-    .command('get-offsets')
-    .description('print each partition\'s offset at a time (kafka-get-offsets.sh)')
-    .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
-    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
-    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
-    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
+  clientCommand(program, 'get-offsets', 'print each partition\'s offset at a time (kafka-get-offsets.sh)')
     .option('--topic <name>', 'the topic')
     .option('--partitions <list>', 'comma-separated partitions (default: all)', partitionList)
     .option('--time <t>', '-1 (latest), -2 (earliest) or a timestamp in ms', timeSpec, 'latest')

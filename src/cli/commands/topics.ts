@@ -1,7 +1,7 @@
 /** `runnel topics`: kafka-topics.sh's --create / --list / --describe / --delete / --alter over the AdminClient. */
 import type { Command } from 'commander';
 import { AdminClient, type TopicDescription } from '../../client/index.js';
-import { TLS_FLAG_HELP, cliClientOptions, CliError, bootstrapList, collect, parseProperties, positiveInt, reaching, type TlsFlags } from './common.js';
+import { clientCommand, cliClientOptions, CliError, bootstrapList, collect, parseProperties, positiveInt, reaching, type TlsFlags } from './common.js';
 import { alterTopic } from './topics-alter.js';
 
 interface TopicsOptions extends TlsFlags {
@@ -87,13 +87,7 @@ async function topicsBody(opts: TopicsOptions, servers: readonly string[]): Prom
 }
 
 export function registerTopics(program: Command): void {
-  program
-    .command('topics')
-    .description('create, list, describe, delete or alter topics (kafka-topics.sh)')
-    .option('--bootstrap-server <host:port>', 'node(s) to connect to, comma-separated')
-    .option('--ssl-ca <file>', TLS_FLAG_HELP.ca)
-    .option('--ssl-cert <file>', TLS_FLAG_HELP.cert)
-    .option('--ssl-key <file>', TLS_FLAG_HELP.key)
+  clientCommand(program, 'topics', 'create, list, describe, delete or alter topics (kafka-topics.sh)')
     .option('--create', 'create a topic')
     .option('--list', 'list all topics')
     .option('--describe', 'describe one topic (--topic) or all topics')
