@@ -145,8 +145,11 @@ runnel console-consumer --bootstrap-server "$(client 2)" --topic kafka1 --from-b
 cmp -s <(sort "$stage/first.txt" "$stage/second.txt") <(sort "$stage/read2.txt") || die "with host 3 cut off, host 2 read $(wc -l < "$stage/read2.txt") lines, not $((2 * lines))"
 say "with host 3 cut off: $lines more lines produced through host 1 ($((produced_at - cut_at)) s), all $((2 * lines)) read through host 2 ($((SECONDS - produced_at)) s)"
 restore_host3
-retry "every replica back in sync" bash -c "node '$repo/dist/cli/main.js' topics --describe --bootstrap-server $(client 1) --topic kafka1 > '$stage/describe.out' && [ \$(grep -Ec 'Isr: [1-3],[1-3],[1-3]\$' '$stage/describe.out') -eq 3 ]"
-say "host 3 restored; every partition's ISR is 3 replicas again"
+# Caught up: a partition's leader hands leadership back to its preferred replica only once that
+# replica has the whole log, so host 3 leading the partition it prefers (Replicas: 3,...) shows it
+# is back and current; then the ISR must be all three replicas everywhere.
+retry "host 3 leading its preferred partition again, every ISR full" bash -c "node '$repo/dist/cli/main.js' topics --describe --bootstrap-server $(client 1) --topic kafka1 > '$stage/describe.out' && grep -E 'Replicas: 3,' '$stage/describe.out' | grep -q 'Leader: 3' && [ \$(grep -Ec 'Isr: [1-3],[1-3],[1-3]\$' '$stage/describe.out') -eq 3 ]"
+say "host 3 restored: it leads its preferred partition again (it has the whole log), every ISR is 3 replicas"
 
 # ---- 5. stop, and compare the three disks ------------------------------------------------------
 for n in 1 2 3; do kill -TERM "${pids[n]}"; done

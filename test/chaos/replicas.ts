@@ -59,7 +59,8 @@ export function replicaEvents(logs: NodeLogs, run: string, replicasOf: (partitio
     for (const detail of cmp.problems) out.push({ type: 'replica-problem', partition, detail });
     for (const [node, g] of replicas) {
       if (!g) continue;
-      for (const r of committedRecords(g, cmp.clusterCommit)) out.push({ type: 'replica', node, partition, offset: r.offset, value: r.value });
+      // Up to what this replica knows is committed: past that it may hold a stale suffix (see compareGroup).
+      for (const r of committedRecords(g, Math.min(cmp.clusterCommit, g.commit))) out.push({ type: 'replica', node, partition, offset: r.offset, value: r.value });
     }
   }
   return out;

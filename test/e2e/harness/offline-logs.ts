@@ -106,11 +106,11 @@ function committedRecords(g: StoredGroup, commit: number): ReadRecord[] {
 
 /**
  * One group across replicas: every replica must hold it; entries up to the group's commit index
- * that every replica stores must be byte-identical (index, term, type, payload); and for a
- * partition group (id > 0) every replica must store every committed data entry. Entries a replica
- * stores past the commit index are not compared (an uncommitted suffix may legally differ), nor
- * are committed control entries that a replica missed because it stopped first (e.g. the no-op of a
- * leader elected after it left).
+ * that every replica stores, and knows to be committed, must be byte-identical (index, term, type,
+ * payload); and for a partition group (id > 0) every replica must store every committed data entry.
+ * Entries a replica stores past the commit index are not compared (an uncommitted suffix may legally
+ * differ), nor are committed control entries that a replica missed because it stopped first (e.g.
+ * the no-op of a leader elected after it left).
  */
 export function compareGroup(groupId: number, replicas: ReadonlyMap<number, StoredGroup | undefined>): GroupComparison {
   const problems: string[] = [];
@@ -124,6 +124,9 @@ export function compareGroup(groupId: number, replicas: ReadonlyMap<number, Stor
   for (let i = lo; i <= hi && problems.length < comparisonProblemsMax; i++) {
     const ref = entryAt(leaderLike, i)!;
     for (const [nodeId, g] of held) {
+      // Past its own commit index a replica may still hold a stale suffix it has not been told to
+      // replace (it was cut off, then stopped before catching up): legal in Raft, not compared.
+      if (i > g.commit) continue;
       const e = entryAt(g, i);
       if (!e || !sameEntry(ref, e)) problems.push(`group ${groupId} entry ${i}: node ${nodeId} has ${describeEntry(e)}, node with commit ${clusterCommit} has ${describeEntry(ref)}`);
     }
