@@ -508,7 +508,10 @@ export class Broker {
       }
       return { records, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, nextOffset: r.nextOffset, bytes };
     } catch (err) {
-      return { error: asRunnel(err), records: [], highWatermark: -1, logStartOffset: -1, nextOffset: p.offset, bytes: 0 };
+      const e = asRunnel(err);
+      // Out of range: say where the log is now, so the client can tell "not there yet" from "gone".
+      const range = e.code === 'RUNNEL_ERR_OFFSET_OUT_OF_RANGE' ? { hw: Number(e.details['highWatermark']), start: Number(e.details['logStartOffset']) } : undefined;
+      return { error: e, records: [], highWatermark: range?.hw ?? -1, logStartOffset: range?.start ?? -1, nextOffset: p.offset, bytes: 0 };
     }
   }
 

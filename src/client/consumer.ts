@@ -65,6 +65,8 @@ export class Consumer {
   private readonly conns: Connections;
   readonly metadata: MetadataCache;
   private readonly positions = new PartitionPositions();
+  /** "topic/partition" -> the highest high watermark a fetch answer has shown (see outOfRange). */
+  private readonly highWatermarks = new Map<string, number>();
   private readonly resetSpec: ResetSpec;
   private readonly fetchMaxBytes: number;
   private readonly partitionMaxBytes: number;
@@ -302,13 +304,14 @@ export class Consumer {
         const err = itemError(p.error);
         if (err) {
           if (err.code === 'RUNNEL_ERR_NOT_LEADER') this.metadata.onNotLeader(tp.topic, tp.partition, err);
-          else if (err.code === 'RUNNEL_ERR_OFFSET_OUT_OF_RANGE') entry.pos = { kind: 'reset', spec: this.resetSpec };
+          else if (err.code === 'RUNNEL_ERR_OFFSET_OUT_OF_RANGE') this.outOfRange(entry, Number(p.logStartOffset));
           else if (err.code === 'RUNNEL_ERR_UNKNOWN_PARTITION' || err.code === 'RUNNEL_ERR_PROPOSAL_DROPPED') await this.metadata.refresh([tp.topic]).catch(() => undefined);
           else if (err.code === 'RUNNEL_ERR_UNKNOWN_TOPIC' && this.subscription !== undefined) this.subscription.expire(); // deleted: drop it at the next poll
           else throw err;
           continue;
         }
         const from = entry.pos.offset;
+        this.highWatermarks.set(tpKey(tp), Math.max(this.highWatermarks.get(tpKey(tp)) ?? 0, Number(p.highWatermark)));
         for (const r of p.records) {
           if (r.offset < from) continue; // whole batches: the first may start below the position
           out.push({
@@ -351,6 +354,20 @@ export class Consumer {
       }
     }
     return out;
+  }
+
+  /**
+   * OFFSET_OUT_OF_RANGE resets the position (autoOffsetReset), except above a high watermark this
+   * consumer has already seen for the partition: that offset was committed, so it is on every future
+   * leader (Raft), and a new leader that has not yet applied up to it answers out of range for a
+   * moment (Kafka's OFFSET_NOT_AVAILABLE case). Resetting there would re-read the partition from the
+   * start, or skip ahead; the position is kept and the next poll tries again.
+   */
+  private outOfRange(entry: PositionEntry, logStartOffset: number): void {
+    if (entry.pos.kind !== 'offset') return;
+    const seen = this.highWatermarks.get(tpKey(entry.tp)) ?? -1;
+    if (entry.pos.offset >= logStartOffset && entry.pos.offset <= seen) return; // committed: the leader will get there
+    entry.pos = { kind: 'reset', spec: this.resetSpec };
   }
 
   /** Turns 'reset' positions into offsets with ListOffsets on each partition's leader (the next poll retries the rest). */
