@@ -38,14 +38,14 @@ function channelTls(pem: Pem): grpc.ChannelCredentials {
 }
 
 export function nodeCredentials(config: NodeConfig): NodeCredentials {
-  const insecure = { server: grpc.ServerCredentials.createInsecure(), channel: grpc.credentials.createInsecure() };
   const pem = config.ssl ? readPem(config.ssl) : undefined;
-  const clientSsl = pem !== undefined && config.securityProtocols.client === 'SSL';
-  const peerSsl = pem !== undefined && config.securityProtocols.peer === 'SSL';
+  // The PEM material for a listener that speaks SSL, undefined for a plaintext one.
+  const client = config.securityProtocols.client === 'SSL' ? pem : undefined;
+  const peer = config.securityProtocols.peer === 'SSL' ? pem : undefined;
   return {
-    clientServer: clientSsl ? serverTls(pem, config.ssl!.clientAuthRequired) : insecure.server,
-    clientChannel: clientSsl ? channelTls(pem) : insecure.channel,
-    peerServer: peerSsl ? serverTls(pem, true) : grpc.ServerCredentials.createInsecure(),
-    peerChannel: peerSsl ? channelTls(pem) : grpc.credentials.createInsecure(),
+    clientServer: client ? serverTls(client, config.ssl!.clientAuthRequired) : grpc.ServerCredentials.createInsecure(),
+    clientChannel: client ? channelTls(client) : grpc.credentials.createInsecure(),
+    peerServer: peer ? serverTls(peer, true) : grpc.ServerCredentials.createInsecure(),
+    peerChannel: peer ? channelTls(peer) : grpc.credentials.createInsecure(),
   };
 }

@@ -124,7 +124,8 @@ async function consumerGroups(opts: GroupsOptions): Promise<void> {
     throw new CliError('--execute, --dry-run and --to-* go with --reset-offsets');
   }
   await reaching(servers, async () => {
-    const c = { admin: new AdminClient({ bootstrapServers: servers, ...cliClientOptions(opts) }), consumer: new Consumer({ bootstrapServers: servers, ...cliClientOptions(opts) }) };
+    const options = { bootstrapServers: servers, ...cliClientOptions(opts) }; // reads the PEM files once
+    const c = { admin: new AdminClient(options), consumer: new Consumer(options) };
     try {
       if (action === 'list') for (const g of await c.admin.groups.listConsumerGroups()) process.stdout.write(`${g.groupId}\n`);
       else if (action === 'describe') await describeGroup(c, opts.group!);

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import * as hdr from 'hdr-histogram-js';
 import { Producer } from '../../client/index.js';
-import { clientCommand, cliClientOptions, CliError, bootstrapList, positiveInt, reaching, type TlsFlags } from './common.js';
+import { clientCommand, cliClientOptions, CliError, bootstrapList, parseProperties, positiveInt, reaching, type TlsFlags } from './common.js';
 import { producerSettings } from './producer-props.js';
 
 interface PerfOptions extends TlsFlags {
@@ -65,11 +65,7 @@ async function throttle(perSecond: number, sent: number, startMs: number): Promi
 
 async function perfTest(opts: PerfOptions): Promise<void> {
   if (!Number.isInteger(opts.throughput) || (opts.throughput <= 0 && opts.throughput !== -1)) throw new CliError('--throughput: a positive number of records/sec, or -1 for no limit');
-  const props = new Map(opts.producerProps.map((kv) => {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new CliError(`--producer-props "${kv}" is not key=value`);
-    return [kv.slice(0, eq), kv.slice(eq + 1)] as const;
-  }));
+  const props = parseProperties(opts.producerProps, '--producer-props');
   // Kafka's tool takes the servers as bootstrap.servers here; --bootstrap-server does too.
   const servers = bootstrapList(opts.bootstrapServer ?? props.get('bootstrap.servers'), '--bootstrap-server (or bootstrap.servers in --producer-props)');
   props.delete('bootstrap.servers');
