@@ -33,7 +33,9 @@ module.exports = {
     only('broker', ['core', 'raft', 'log', 'metadata', 'multiraft'], true),
     // api: thin gRPC services over the broker; loads proto/ at run time (node:fs, grpc-js, protobufjs).
     only('api', ['core', 'broker'], true, true),
-    only('client', ['core', 'api'], true), // client library: core, api's proto types and npm packages; no Node builtins
+    // client library: core, api's proto types, log's record-batch codec (the wire format of the fast
+    // produce and fetch paths) and npm packages; no Node builtins.
+    only('client', ['core', 'api', 'log'], true),
     {
       name: 'src-never-imports-tests',
       severity: 'error',

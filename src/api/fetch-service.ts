@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { RunnelError } from '../core/index.js';
-import { BROKER_DEFAULTS, type Broker, type FetchedRecordOut, type FetchPartitionResult, type OffsetSpec } from '../broker/index.js';
+import { BROKER_DEFAULTS, decodeRecords, type Broker, type FetchedRecordOut, type FetchPartitionResult, type OffsetSpec } from '../broker/index.js';
 import { toProtoError, toServiceError } from './errors.js';
 import type { FetchedRecord } from './generated/runnel/v1/FetchedRecord.js';
 import type { FetchRequest__Output } from './generated/runnel/v1/FetchRequest.js';
@@ -25,13 +25,26 @@ function recordOut(r: FetchedRecordOut): FetchedRecord {
   };
 }
 
-function partitionOut(partition: number, r: FetchPartitionResult): PartitionFetchResult {
+const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/**
+ * A read's batches as the client asked for them: as stored (the fast path, no per-record work), or
+ * decoded into FetchedRecord messages from `fromOffset` on.
+ */
+function recordsOut(batches: readonly Uint8Array[], fromOffset: number, asBatches: boolean): { records: FetchedRecord[]; recordBatches: Buffer[] } {
+  if (asBatches) return { records: [], recordBatches: batches.map(asBuffer) };
+  const decoded: FetchedRecordOut[] = [];
+  for (const data of batches) decodeRecords(data, fromOffset, decoded);
+  return { records: decoded.map(recordOut), recordBatches: [] };
+}
+
+function partitionOut(partition: number, fetchOffset: number, r: FetchPartitionResult, asBatches: boolean): PartitionFetchResult {
   return {
     partition,
     error: r.error ? toProtoError(r.error) : null,
     highWatermark: r.highWatermark,
     logStartOffset: r.logStartOffset,
-    records: r.records.map(recordOut),
+    ...recordsOut(r.batches, fetchOffset, asBatches),
     nextOffset: r.nextOffset,
   };
 }
@@ -65,8 +78,8 @@ export async function fetch(broker: Broker, req: FetchRequest__Output, signal?: 
       topic: t.topic,
       partitions: t.partitions.map((p) => {
         const bad = invalid.get(`${t.topic}\0${p.partition}`);
-        if (bad) return { partition: p.partition, error: toProtoError(bad), highWatermark: -1, logStartOffset: -1, records: [], nextOffset: p.fetchOffset };
-        return partitionOut(p.partition, results[i++]!);
+        if (bad) return { partition: p.partition, error: toProtoError(bad), highWatermark: -1, logStartOffset: -1, records: [], recordBatches: [], nextOffset: p.fetchOffset };
+        return partitionOut(p.partition, Number(p.fetchOffset), results[i++]!, req.recordBatches);
       }),
     })),
   };
@@ -116,8 +129,8 @@ async function tail(broker: Broker, call: grpc.ServerWritableStream<FetchStreamR
   while (!abort.signal.aborted) {
     const r = await broker.readPartition({ topic: req.topic, partition: req.partition, offset, maxBytes }, maxBytes);
     if (r.error) throw r.error;
-    if (r.records.length > 0 || r.nextOffset !== offset) {
-      await writeAndDrain(call, { records: r.records.map(recordOut), highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, nextOffset: r.nextOffset });
+    if (r.batches.length > 0 || r.nextOffset !== offset) {
+      await writeAndDrain(call, { ...recordsOut(r.batches, offset, req.recordBatches), highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, nextOffset: r.nextOffset });
       offset = r.nextOffset;
       continue;
     }

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { RunnelError } from '../core/index.js';
-import { BROKER_DEFAULTS, type Acks, type Broker, type ProduceRecordInput, type ProducerIdentityIn } from '../broker/index.js';
+import { BROKER_DEFAULTS, type Acks, type Broker, type ProduceOutcome, type ProduceRecordInput, type ProducerIdentityIn } from '../broker/index.js';
+import type { PartitionProduceData__Output } from './generated/runnel/v1/PartitionProduceData.js';
 import { toProtoError, toServiceError } from './errors.js';
 import type { PartitionProduceResult } from './generated/runnel/v1/PartitionProduceResult.js';
 import type { ProduceRequest__Output } from './generated/runnel/v1/ProduceRequest.js';
@@ -52,6 +53,17 @@ const failed = (partition: number, err: unknown): PartitionProduceResult => ({
   logStartOffset: -1,
 });
 
+/** One partition's records, as a producer-encoded batch (the fast path) or as Record messages. */
+function producePartition(broker: Broker, topic: string, p: PartitionProduceData__Output, acks: Acks, timeoutMs: number): Promise<ProduceOutcome> {
+  if (p.recordBatch.length > 0) {
+    if (p.records.length > 0) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['set either records or record_batch, not both']);
+    return broker.produceBatch(topic, p.partition, p.recordBatch, acks, timeoutMs);
+  }
+  if (p.records.length === 0) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['a partition needs at least one record']);
+  const producer = p.producer ? producerOf(p.producer) : undefined;
+  return broker.produce(topic, p.partition, p.records.map(recordOf), acks, timeoutMs, producer);
+}
+
 /** Validate (whole-request problems throw), then produce every partition independently. */
 export async function produce(broker: Broker, req: ProduceRequest__Output): Promise<ProduceResponse> {
   const acks = acksOf(req.acks);
@@ -63,9 +75,7 @@ export async function produce(broker: Broker, req: ProduceRequest__Output): Prom
         t.partitions.map(async (p): Promise<PartitionProduceResult> => {
           try {
             validateTopicName(t.topic);
-            if (p.records.length === 0) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['a partition needs at least one record']);
-            const producer = p.producer ? producerOf(p.producer) : undefined;
-            const out = await broker.produce(t.topic, p.partition, p.records.map(recordOf), acks, timeoutMs, producer);
+            const out = await producePartition(broker, t.topic, p, acks, timeoutMs);
             return { partition: p.partition, ...out };
           } catch (err) {
             return failed(p.partition, err);

@@ -47,7 +47,8 @@ export interface FetchPartitionRequest {
 
 export interface FetchPartitionResult {
   readonly error?: RunnelError;
-  readonly records: readonly FetchedRecordOut[];
+  /** Whole committed batches as stored (CRC-checked); the first may start below the fetch offset. */
+  readonly batches: readonly Uint8Array[];
   readonly highWatermark: number;
   readonly logStartOffset: number;
   readonly nextOffset: number;

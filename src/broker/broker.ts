@@ -4,6 +4,7 @@ import {
   describeBatch,
   encodeBatch,
   PartitionLog,
+  producerOf,
 } from '../log/index.js';
 import {
   describePartition,
@@ -33,7 +34,6 @@ import type {
   ConfigEntryOut,
   CreateTopicIn,
   CreateTopicOut,
-  FetchedRecordOut,
   FetchPartitionRequest,
   FetchPartitionResult,
   FetchRequestIn,
@@ -46,7 +46,7 @@ import type {
 import { leaderHint, notLeaderError, withLeaderHint, withTimeout } from './errors.js';
 import { nodeViews, viewOfTopic } from './cluster-views.js';
 import { METADATA_GROUP, MetadataController } from './metadata-controller.js';
-import { checkedRecord, decodeRecords } from './record-conversion.js';
+import { checkedRecord } from './record-conversion.js';
 import { retentionPolicy, runRetention } from './retention.js';
 import { MetadataStateMachine } from './metadata-state-machine.js';
 import { PartitionDuties } from './partition-duties.js';
@@ -376,6 +376,21 @@ export class Broker {
     timeoutMs: number,
     producer?: ProducerIdentityIn,
   ): Promise<ProduceOutcome> {
+    const now = this.clock.nowMs();
+    return this.appendBatch(topic, partition, () => encodeBatch({ records: records.map((r) => checkedRecord(r, now)), ...producer }), acks, timeoutMs);
+  }
+
+  /**
+   * The same for a batch the producer encoded itself (ProduceRequest's record_batch). PartitionLog's
+   * append checks it whole (CRC, structure, every record limit) before anything is appended; its
+   * header carries the producer identity.
+   */
+  async produceBatch(topic: string, partition: number, batch: Uint8Array, acks: Acks, timeoutMs: number): Promise<ProduceOutcome> {
+    return this.appendBatch(topic, partition, () => batch, acks, timeoutMs);
+  }
+
+  /** `makeBatch` runs once the partition is known to be led here, so a refusal costs no encoding. */
+  private async appendBatch(topic: string, partition: number, makeBatch: () => Uint8Array, acks: Acks, timeoutMs: number): Promise<ProduceOutcome> {
     const image = this.meta.image;
     if (!image.topicIdsByName.has(topic)) throw this.unknownTopic(topic);
     refuseInternal(topic);
@@ -388,7 +403,7 @@ export class Broker {
       throw new RunnelError('RUNNEL_ERR_PROPOSAL_DROPPED', [`${this.pendingProposalsMax} proposals pending in ${topic}-${partition}`]);
     }
     const now = this.clock.nowMs();
-    const batch = encodeBatch({ records: records.map((r) => checkedRecord(r, now)), ...producer });
+    const batch = makeBatch();
     if (replica.uncommittedBytes() + batch.byteLength > BROKER_DEFAULTS.partitionUncommittedBytesMax) {
       throw new RunnelError('RUNNEL_ERR_PROPOSAL_DROPPED', [`${topic}-${partition} has ${replica.uncommittedBytes()} bytes awaiting commit (partitionUncommittedBytesMax)`]);
     }
@@ -397,7 +412,7 @@ export class Broker {
       proposal = this.mr.propose(p.groupId, data, { waitFor: acks === 'all' ? 'committed' : 'persisted' });
     });
     if (appended.duplicate) {
-      this.logger.info({ partition: `${topic}-${partition}`, producerId: producer?.producerId, baseSequence: producer?.baseSequence, baseOffset: appended.baseOffset }, 'produce: a resent batch was already written; answering with its offsets');
+      this.logger.info({ partition: `${topic}-${partition}`, producer: producerOf(batch), baseOffset: appended.baseOffset }, 'produce: a resent batch was already written; answering with its offsets');
       if (acks === 'none') return noOffsets;
       await withTimeout(this.committedThrough(replica, term, appended.lastOffset, `${topic}-${partition}`), timeoutMs);
       return { baseOffset: appended.baseOffset, logAppendTimeMs: appended.appendTimeMs, logStartOffset: replica.log.logStartOffset };
@@ -497,21 +512,17 @@ export class Broker {
       const replica = this.leaderReplica(image, part);
       const log = replica.log;
       if (budgetSpent) {
-        return { records: [], highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, nextOffset: p.offset, bytes: 0 };
+        return { batches: [], highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, nextOffset: p.offset, bytes: 0 };
       }
       const r = await log.fetch(p.offset, maxBytes);
-      const records: FetchedRecordOut[] = [];
       let bytes = 0;
-      for (const data of r.batches) {
-        bytes += data.byteLength;
-        decodeRecords(data, p.offset, records);
-      }
-      return { records, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, nextOffset: r.nextOffset, bytes };
+      for (const data of r.batches) bytes += data.byteLength;
+      return { batches: r.batches, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, nextOffset: r.nextOffset, bytes };
     } catch (err) {
       const e = asRunnel(err);
       // Out of range: say where the log is now, so the client can tell "not there yet" from "gone".
       const range = e.code === 'RUNNEL_ERR_OFFSET_OUT_OF_RANGE' ? { hw: Number(e.details['highWatermark']), start: Number(e.details['logStartOffset']) } : undefined;
-      return { error: e, records: [], highWatermark: range?.hw ?? -1, logStartOffset: range?.start ?? -1, nextOffset: p.offset, bytes: 0 };
+      return { error: e, batches: [], highWatermark: range?.hw ?? -1, logStartOffset: range?.start ?? -1, nextOffset: p.offset, bytes: 0 };
     }
   }
 

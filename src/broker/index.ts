@@ -9,3 +9,4 @@ export {
 } from './broker-options.js';
 export type * from './broker-types.js';
 export { type LeaderHint, leaderHint, splitAddress } from './errors.js';
+export { decodeRecords } from './record-conversion.js';

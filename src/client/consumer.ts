@@ -18,6 +18,9 @@ import { leaderOffset } from './leader-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { TopicPartition } from './record-accumulator.js';
 import { Subscription } from './subscription.js';
+import { appendRecords, type ConsumerRecord } from './fetched-records.js';
+
+export type { ConsumerRecord } from './fetched-records.js';
 
 export interface ConsumerOptions extends ClientOptions {
   /** Where to start a partition without a position: 'earliest' (Kafka's --from-beginning) or 'latest' (default). */
@@ -48,16 +51,6 @@ export interface ConsumerOptions extends ClientOptions {
   readonly onPartitionsRevoked?: (revoked: readonly TopicPartitionOffset[]) => void | Promise<void>;
 }
 
-export interface ConsumerRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly timestampMs: number;
-  /** null for a null key (unset), distinct from an empty key. */
-  readonly key: Buffer | null;
-  readonly value: Buffer;
-  readonly headers: Readonly<Record<string, Buffer>>;
-}
 
 
 export class Consumer {
@@ -280,7 +273,7 @@ export class Consumer {
     try {
       res = await unary<FetchRequest, FetchResponse__Output>(
         conn.fetch.Fetch.bind(conn.fetch),
-        { maxWaitMs: waitMs, minBytes: 1, maxBytes: this.fetchMaxBytes, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) },
+        { maxWaitMs: waitMs, minBytes: 1, maxBytes: this.fetchMaxBytes, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })), recordBatches: true },
         waitMs + this.options.requestTimeoutMs,
       );
     } catch (err) {
@@ -312,18 +305,7 @@ export class Consumer {
         }
         const from = entry.pos.offset;
         this.highWatermarks.set(tpKey(tp), Math.max(this.highWatermarks.get(tpKey(tp)) ?? 0, Number(p.highWatermark)));
-        for (const r of p.records) {
-          if (r.offset < from) continue; // whole batches: the first may start below the position
-          out.push({
-            topic: tp.topic,
-            partition: tp.partition,
-            offset: r.offset,
-            timestampMs: r.timestampMs,
-            key: r.key ?? null,
-            value: r.value,
-            headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value])),
-          });
-        }
+        for (const data of p.recordBatches) appendRecords(tp, data, from, out);
         if (p.nextOffset > from) entry.pos = { kind: 'offset', offset: p.nextOffset };
       }
     }

@@ -29,6 +29,8 @@ import { MetadataCache } from './metadata-cache.js';
 import { Partitioner, RoundRobinPartitioner, StickyPartitioner, type TopicPartitions } from './partitioner.js';
 import { ProducerIdentity } from './producer-identity.js';
 import { RecordAccumulator, DEFAULT_ACCUMULATOR_CONFIG, recordSizeBytes, type ProducerBatch, type ProducerRecord } from './record-accumulator.js';
+import { encodeBatch, type RecordHeader } from '../log/index.js';
+import type { TopicInfo } from './metadata-cache.js';
 
 /** Kafka's bound for idempotent producers: the broker remembers a producer's last 5 batches per partition. */
 export const idempotentInFlightMax = 5;
@@ -79,11 +81,18 @@ export interface RecordMetadata {
   readonly offset: number;
 }
 
-interface Pending {
-  readonly headers: { key: string; value: Buffer }[];
-  readonly resolve: (m: RecordMetadata) => void;
-  readonly reject: (e: RunnelError) => void;
+/** A record in the accumulator with the settlement of its `send` promise. */
+interface PendingRecord extends ProducerRecord {
+  readonly value: Uint8Array;
+  readonly done: SendCallback;
 }
+
+/** Called once per record: with the error, or with null and the record's metadata. */
+export type SendCallback = (err: RunnelError | null, metadata: RecordMetadata | null) => void;
+
+type Batch = ProducerBatch<PendingRecord>;
+
+const noHeaders: readonly RecordHeader[] = [];
 
 const mathRng: Rng = {
   next: () => Math.random(),
@@ -91,7 +100,7 @@ const mathRng: Rng = {
   chance: (p) => Math.random() < p,
 };
 
-function partitionKey(b: ProducerBatch): string {
+function partitionKey(b: Batch): string {
   return `${b.tp.topic}/${b.tp.partition}`;
 }
 
@@ -100,13 +109,29 @@ function bytes(v: Uint8Array | string | null | undefined): Buffer | null {
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
+function asRunnelError(err: unknown): RunnelError {
+  return err instanceof RunnelError ? err : new RunnelError('RUNNEL_ERR_INTERNAL', [String(err)]);
+}
+
+/** A callback that throws must not break the producer's bookkeeping of the rest of the batch. */
+function settle(r: PendingRecord, err: RunnelError | null, metadata: RecordMetadata | null): void {
+  try {
+    r.done(err, metadata);
+  } catch (thrown) {
+    queueMicrotask(() => {
+      throw thrown;
+    });
+  }
+}
+
 export class Producer {
   private readonly options: ResolvedClientOptions;
   private readonly conns: Connections;
   readonly metadata: MetadataCache;
-  private readonly accumulator: RecordAccumulator;
+  private readonly accumulator: RecordAccumulator<PendingRecord>;
   private readonly partitioner: Partitioner;
-  private readonly pending = new Map<ProducerRecord, Pending>();
+  /** Per topic, for the partitioner: rebuilt when the metadata cache's entry for the topic changes. */
+  private readonly topicPartitions = new Map<string, { readonly info: TopicInfo; readonly tps: TopicPartitions }>();
   private readonly acks: 'ACKS_ALL' | 'ACKS_LEADER' | 'ACKS_NONE';
   /** Set when idempotent. */
   private readonly identity: ProducerIdentity | undefined;
@@ -150,48 +175,100 @@ export class Producer {
     this.partitioner = new Partitioner(options.nullKeyPartitioner === 'round-robin' ? new RoundRobinPartitioner() : new StickyPartitioner(rng));
   }
 
-  /** Sends one record; resolves once it is acknowledged per `acks`, rejects with a RunnelError. */
-  async send(topic: string, record: SendRecord): Promise<RecordMetadata> {
-    if (this.closed) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['the producer is closed']);
-    const info = this.metadata.topic(topic) ?? (await this.metadata.requireTopic(topic));
-    const numPartitions = info.partitions.length;
-    const tps: TopicPartitions = { topic, numPartitions, availablePartitions: info.partitions.filter((p) => p.leaderId !== 0).map((p) => p.partition) };
-    const key = bytes(record.key);
-    const value = bytes(record.value) ?? Buffer.alloc(0);
-    let partition: number;
+  /**
+   * Sends one record; resolves once it is acknowledged per `acks`, rejects with a RunnelError. The
+   * record's timestamp (CreateTime) is taken now unless given.
+   */
+  send(topic: string, record: SendRecord): Promise<RecordMetadata> {
+    return new Promise((resolve, reject) => this.sendWithCallback(topic, record, (err, metadata) => (err === null ? resolve(metadata!) : reject(err))));
+  }
+
+  /**
+   * Kafka's `send(record, callback)`: the same as `send` without a promise per record (the cheaper
+   * way to send many). `callback` is called exactly once, never before this returns. Synchronous up
+   * to the buffer append when the topic's metadata is known and the buffer has room.
+   */
+  sendWithCallback(topic: string, record: SendRecord, callback: SendCallback): void {
+    try {
+      if (this.closed) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['the producer is closed']);
+      const tps = this.partitionsOf(topic);
+      if (tps === undefined || !this.tryAppend(topic, tps, record, callback)) this.appendWhenRoom(topic, record, callback).catch((err: unknown) => callback(asRunnelError(err), null));
+    } catch (err) {
+      queueMicrotask(() => callback(asRunnelError(err), null));
+    }
+  }
+
+  /** Appends `record` to its partition's batch; false when the buffer is full. Throws for a bad record. */
+  private tryAppend(topic: string, tps: TopicPartitions, record: SendRecord, callback: SendCallback): boolean {
+    const nowMs = Date.now();
+    const rec = this.pendingRecord(record, nowMs, callback);
+    const partition = this.pickPartition(tps, record, rec);
+    const r = this.accumulator.append({ topic, partition }, rec, nowMs);
+    if (r.kind === 'too-large') throw new RunnelError('RUNNEL_ERR_RECORD_TOO_LARGE', [r.recordBytes, 'buffer.memory']);
+    if (r.kind === 'wait') return false;
+    // Readiness changes only when a batch opens (its linger starts) or fills up.
+    if (r.newBatch || r.batchFull) this.wake();
+    return true;
+  }
+
+  /** When the topic's metadata must be fetched first, or the buffer is full: waits for room. */
+  private async appendWhenRoom(topic: string, record: SendRecord, callback: SendCallback): Promise<void> {
+    const deadline = Date.now() + this.deliveryTimeoutMs;
+    for (;;) {
+      if (this.closed) throw new RunnelError('RUNNEL_ERR_INVALID_REQUEST', ['the producer is closed']);
+      const tps = this.partitionsOf(topic) ?? (await this.metadata.requireTopic(topic), this.partitionsOf(topic));
+      if (tps === undefined) throw new RunnelError('RUNNEL_ERR_UNKNOWN_TOPIC', [topic]);
+      if (this.tryAppend(topic, tps, record, callback)) return;
+      const nowMs = Date.now();
+      if (nowMs >= deadline) throw new RunnelError('RUNNEL_ERR_TIMEOUT', [`${this.deliveryTimeoutMs} (waiting for buffer memory; nothing was sent)`]);
+      this.wake();
+      await this.completion(deadline - nowMs);
+    }
+  }
+
+  /** The partitioner's view of the topic, cached while the metadata cache keeps the same entry. */
+  private partitionsOf(topic: string): TopicPartitions | undefined {
+    const info = this.metadata.topic(topic);
+    if (info === undefined) return undefined;
+    const cached = this.topicPartitions.get(topic);
+    if (cached !== undefined && cached.info === info) return cached.tps;
+    const tps: TopicPartitions = { topic, numPartitions: info.partitions.length, availablePartitions: info.partitions.filter((p) => p.leaderId !== 0).map((p) => p.partition) };
+    this.topicPartitions.set(topic, { info, tps });
+    return tps;
+  }
+
+  private pendingRecord(record: SendRecord, nowMs: number, done: SendCallback): PendingRecord {
+    const headers = record.headers === undefined ? noHeaders : Object.entries(record.headers).map(([k, v]): RecordHeader => ({ key: k, value: bytes(v) ?? Buffer.alloc(0) }));
+    return {
+      key: bytes(record.key),
+      value: bytes(record.value) ?? Buffer.alloc(0),
+      timestampMs: record.timestampMs || nowMs,
+      headers,
+      done,
+    };
+  }
+
+  private pickPartition(tps: TopicPartitions, record: SendRecord, rec: PendingRecord): number {
+    const { topic, numPartitions } = tps;
     if (record.partition !== undefined) {
       if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= numPartitions) {
         throw new RunnelError('RUNNEL_ERR_UNKNOWN_PARTITION', [`${topic}-${record.partition} (the topic has ${numPartitions})`]);
       }
-      partition = record.partition;
-    } else {
-      partition = this.partitioner.partition(tps, key);
+      return record.partition;
     }
-    const rec: ProducerRecord = { key, value, timestampMs: record.timestampMs ?? 0 };
+    const partition = this.partitioner.partition(tps, rec.key);
     // KIP-480: a null-keyed record that would open a new batch first lets the sticky partitioner move on.
-    if (key === null && record.partition === undefined && !this.fitsOpenBatch(topic, partition, rec)) {
+    if (rec.key === null && !this.fitsOpenBatch(topic, partition, rec)) {
       this.partitioner.onNewBatch(tps, partition);
-      partition = this.partitioner.partition(tps, key);
+      return this.partitioner.partition(tps, rec.key);
     }
-    const headers = Object.entries(record.headers ?? {}).map(([k, v]) => ({ key: k, value: bytes(v) ?? Buffer.alloc(0) }));
-    const deadline = Date.now() + this.deliveryTimeoutMs;
-    for (;;) {
-      const r = this.accumulator.append({ topic, partition }, rec, Date.now());
-      if (r.kind === 'too-large') throw new RunnelError('RUNNEL_ERR_RECORD_TOO_LARGE', [r.recordBytes, 'buffer.memory']);
-      if (r.kind === 'appended') break;
-      if (Date.now() >= deadline) throw new RunnelError('RUNNEL_ERR_TIMEOUT', [`${this.deliveryTimeoutMs} (waiting for buffer memory; nothing was sent)`]);
-      this.wake();
-      await this.completion(deadline - Date.now());
-    }
-    const done = new Promise<RecordMetadata>((resolve, reject) => this.pending.set(rec, { headers, resolve, reject }));
-    this.wake();
-    return done;
+    return partition;
   }
 
-  /** Sends everything buffered now and waits until every pending record is acknowledged or failed. */
+  /** Sends everything buffered now and waits until every record sent before the call is acknowledged or failed. */
   async flush(): Promise<void> {
-    const all = [...this.pending.keys()];
-    while (all.some((r) => this.pending.has(r))) {
+    const all = this.accumulator.unfinished();
+    while (all.some((b) => !b.completed)) {
       this.wake();
       await this.completion(100);
     }
@@ -212,7 +289,7 @@ export class Producer {
     this.conns.close();
   }
 
-  private fitsOpenBatch(topic: string, partition: number, rec: ProducerRecord): boolean {
+  private fitsOpenBatch(topic: string, partition: number, rec: PendingRecord): boolean {
     const q = this.accumulator.queued({ topic, partition });
     const last = q[q.length - 1];
     return last !== undefined && !last.closed && last.sizeBytes + recordSizeBytes(rec) <= this.batchSizeBytes;
@@ -257,13 +334,14 @@ export class Producer {
   }
 
   /** Idempotent: a batch sent for the first time (or after a gap) takes its partition's producer id. */
-  private async assignProducerIds(batches: readonly ProducerBatch[]): Promise<void> {
+  private async assignProducerIds(batches: readonly Batch[]): Promise<void> {
     const identity = this.identity;
     if (identity === undefined) return;
     for (const b of batches) if (b.producerId < 0) b.producerId = await identity.producerIdFor(partitionKey(b));
   }
 
-  private async sendRequest(leaderId: number, batches: readonly ProducerBatch[]): Promise<void> {
+  private async sendRequest(leaderId: number, drained: readonly Batch[]): Promise<void> {
+    const batches = this.encoded(drained);
     try {
       await this.assignProducerIds(batches);
     } catch (err) {
@@ -280,23 +358,18 @@ export class Producer {
       this.afterCompletions();
       return;
     }
-    const byTopic = new Map<string, ProducerBatch[]>();
-    for (const b of batches) byTopic.set(b.tp.topic, [...(byTopic.get(b.tp.topic) ?? []), b]);
+    const byTopic = new Map<string, Batch[]>();
+    for (const b of batches) {
+      const list = byTopic.get(b.tp.topic);
+      if (list === undefined) byTopic.set(b.tp.topic, [b]);
+      else list.push(b);
+    }
     const req: ProduceRequest = {
       acks: this.acks,
       timeoutMs: this.options.requestTimeoutMs,
       topics: [...byTopic].map(([topic, bs]) => ({
         topic,
-        partitions: bs.map((b) => ({
-          partition: b.tp.partition,
-          ...(b.producerId < 0 ? {} : { producer: { producerId: b.producerId, producerEpoch: 0, baseSequence: b.baseSequence ?? 0 } }),
-          records: b.records.map((r) => ({
-            ...(r.key === null ? {} : { key: r.key as Buffer }),
-            value: (r.value ?? Buffer.alloc(0)) as Buffer,
-            timestampMs: r.timestampMs,
-            headers: this.pending.get(r)?.headers ?? [],
-          })),
-        })),
+        partitions: bs.map((b) => ({ partition: b.tp.partition, recordBatch: b.encoded as Buffer })),
       })),
     };
     const conn = this.conns.get(address);
@@ -320,24 +393,40 @@ export class Producer {
     this.afterCompletions();
   }
 
-  private succeed(b: ProducerBatch, baseOffset: number): void {
+  private succeed(b: Batch, baseOffset: number): void {
     this.accumulator.complete(b);
-    b.records.forEach((r, i) => {
-      this.pending.get(r)?.resolve({ topic: b.tp.topic, partition: b.tp.partition, offset: baseOffset < 0 ? -1 : baseOffset + i });
-      this.pending.delete(r);
-    });
+    const { topic, partition } = b.tp;
+    const records = b.records;
+    for (let i = 0; i < records.length; i++) settle(records[i]!, null, { topic, partition, offset: baseOffset < 0 ? -1 : baseOffset + i });
   }
 
-  private fail(b: ProducerBatch, err: RunnelError): void {
+  private fail(b: Batch, err: RunnelError): void {
     this.accumulator.complete(b);
-    for (const r of b.records) {
-      this.pending.get(r)?.reject(err);
-      this.pending.delete(r);
+    for (const r of b.records) settle(r, err, null);
+  }
+
+  /**
+   * Encodes each batch for its producer id and sequence (kept for resends). A batch that cannot be
+   * encoded (a record beyond a limit of docs/LOG.md) fails alone, definitely: nothing was sent.
+   */
+  private encoded(batches: readonly Batch[]): Batch[] {
+    const out: Batch[] = [];
+    for (const b of batches) {
+      try {
+        b.encoded ??= encodeBatch({
+          records: b.records,
+          ...(b.producerId < 0 ? {} : { producerId: b.producerId, producerEpoch: 0, baseSequence: b.baseSequence ?? 0 }),
+        });
+        out.push(b);
+      } catch (err) {
+        this.fail(b, err instanceof RunnelError ? err : new RunnelError('RUNNEL_ERR_INTERNAL', [String(err)]));
+      }
     }
+    return out;
   }
 
   /** `sent`: false when nothing reached a node (no leader known): only the delivery timeout bounds that. */
-  private retryOrFail(b: ProducerBatch, err: RunnelError, sent = true): void {
+  private retryOrFail(b: Batch, err: RunnelError, sent = true): void {
     if (err.code === 'RUNNEL_ERR_NOT_LEADER') {
       this.metadata.onNotLeader(b.tp.topic, b.tp.partition, err);
       if (this.metadata.leaderId(b.tp.topic, b.tp.partition) === 0) this.requestRefresh();
@@ -364,7 +453,7 @@ export class Producer {
    * (an earlier one may fill the gap; later ones come back refused too). Alone, the gap is permanent:
    * the partition takes a fresh producer id and numbers `b` and everything after it from 0 again.
    */
-  private onSequenceGap(b: ProducerBatch): void {
+  private onSequenceGap(b: Batch): void {
     if (this.identity === undefined || !this.accumulator.isAloneInFlight(b)) return;
     this.identity.replace(partitionKey(b), b.producerId);
     this.accumulator.restartSequences(b);

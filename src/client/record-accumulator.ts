@@ -14,6 +14,7 @@
  * the partition is in flight, so the broker sees each partition's sequences in order.
  */
 import { assert, NO_NODE, type NodeId } from '../core/index.js';
+import type { RecordHeader } from '../log/index.js';
 
 /** Per-record framing overhead counted against the batch and buffer budgets (varints, attributes, offsets). */
 export const RECORD_OVERHEAD_BYTES = 16;
@@ -25,6 +26,7 @@ export interface ProducerRecord {
   readonly key: Uint8Array | null;
   readonly value: Uint8Array | null;
   readonly timestampMs: number;
+  readonly headers?: readonly RecordHeader[];
 }
 
 export interface TopicPartition {
@@ -54,11 +56,11 @@ export const DEFAULT_ACCUMULATOR_CONFIG: RecordAccumulatorConfig = {
   retryBackoffMs: 100,
 };
 
-export interface ProducerBatch {
+export interface ProducerBatch<R extends ProducerRecord = ProducerRecord> {
   /** Unique per accumulator, increasing in creation order (so in append order within a partition). */
   readonly id: number;
   readonly tp: TopicPartition;
-  readonly records: ProducerRecord[];
+  readonly records: R[];
   sizeBytes: number;
   readonly createdMs: number;
   /** No more appends: full, or drained at least once. */
@@ -74,6 +76,13 @@ export interface ProducerBatch {
   producerId: number;
   /** A re-enqueued batch is not drained before this time. */
   retryNotBeforeMs: number;
+  /** `complete` was called: acknowledged or failed for good. */
+  completed: boolean;
+  /**
+   * The producer's encoding of the batch for its producer id and baseSequence (resends reuse it);
+   * cleared when those change.
+   */
+  encoded: Uint8Array | undefined;
 }
 
 export type AppendResult =
@@ -84,30 +93,32 @@ export type AppendResult =
   | { readonly kind: 'too-large'; readonly recordBytes: number };
 
 /** Batches for one leader, at most `maxRequestBytes` together (a single larger batch goes alone). */
-export interface DrainedRequest {
+export interface DrainedRequest<R extends ProducerRecord = ProducerRecord> {
   readonly leader: NodeId;
-  readonly batches: readonly ProducerBatch[];
+  readonly batches: readonly ProducerBatch<R>[];
   readonly sizeBytes: number;
 }
 
 export type LeaderOf = (tp: TopicPartition) => NodeId;
 
-interface PartitionState {
+interface PartitionState<R extends ProducerRecord> {
   readonly tp: TopicPartition;
   /** Sorted by batch id; at most the last one is open (not closed). */
-  readonly queue: ProducerBatch[];
+  readonly queue: ProducerBatch<R>[];
   /** Batches drained and not yet completed or re-enqueued; size ≤ inFlightBatchesPerPartitionMax. */
-  readonly inFlight: Map<number, ProducerBatch>;
+  readonly inFlight: Map<number, ProducerBatch<R>>;
   /** Sequence for the next never-sent batch; ≥ every assigned baseSequence + count. */
   nextSequence: number;
 }
 
 export function recordSizeBytes(record: ProducerRecord): number {
-  return RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  let n = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  if (record.headers !== undefined) for (const h of record.headers) n += 4 + h.key.length + h.value.length;
+  return n;
 }
 
-export class RecordAccumulator {
-  private readonly partitions = new Map<string, PartitionState>();
+export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
+  private readonly partitions = new Map<string, PartitionState<R>>();
   /** Bytes of all records queued or in flight. Invariant: 0 ≤ bufferedBytes ≤ bufferMemoryBytesMax. */
   private bufferedBytes = 0;
   private nextBatchId = 1;
@@ -127,7 +138,7 @@ export class RecordAccumulator {
     return this.bufferedBytes;
   }
 
-  append(tp: TopicPartition, record: ProducerRecord, nowMs: number): AppendResult {
+  append(tp: TopicPartition, record: R, nowMs: number): AppendResult {
     const recordBytes = recordSizeBytes(record);
     if (recordBytes > this.config.bufferMemoryBytesMax) return { kind: 'too-large', recordBytes };
     if (this.bufferedBytes + recordBytes > this.config.bufferMemoryBytesMax) {
@@ -164,8 +175,8 @@ export class RecordAccumulator {
    * Takes at most one ready batch per partition, groups them by leader into requests of at most
    * `maxRequestBytes`, and marks them in flight. Batches that do not fit stay queued for the next drain.
    */
-  drain(nowMs: number, maxRequestBytes: number, leaderOf: LeaderOf = () => NO_NODE): DrainedRequest[] {
-    const requests = new Map<NodeId, { batches: ProducerBatch[]; sizeBytes: number }>();
+  drain(nowMs: number, maxRequestBytes: number, leaderOf: LeaderOf = () => NO_NODE): DrainedRequest<R>[] {
+    const requests = new Map<NodeId, { batches: ProducerBatch<R>[]; sizeBytes: number }>();
     const states = [...this.partitions.values()];
     for (let i = 0; i < states.length; i++) {
       const state = states[(this.drainStart + i) % states.length]!;
@@ -185,9 +196,10 @@ export class RecordAccumulator {
   }
 
   /** The batch was acknowledged (or failed for good): its memory is freed. */
-  complete(batch: ProducerBatch): void {
+  complete(batch: ProducerBatch<R>): void {
     const state = this.inFlightState(batch);
     state.inFlight.delete(batch.id);
+    batch.completed = true;
     this.bufferedBytes -= batch.sizeBytes;
     this.memoryExhausted = false;
     this.checkMemory();
@@ -197,7 +209,7 @@ export class RecordAccumulator {
    * A retriable failure: the batch goes back to the front of its partition's queue, in sequence
    * order, keeping its records and baseSequence, not drained again before `nowMs + retryBackoffMs`.
    */
-  reenqueue(batch: ProducerBatch, nowMs: number): void {
+  reenqueue(batch: ProducerBatch<R>, nowMs: number): void {
     const state = this.inFlightState(batch);
     state.inFlight.delete(batch.id);
     batch.retryNotBeforeMs = nowMs + this.config.retryBackoffMs;
@@ -206,12 +218,19 @@ export class RecordAccumulator {
   }
 
   /** Batches queued (not in flight) for a partition, front first. For tests and metrics. */
-  queued(tp: TopicPartition): readonly ProducerBatch[] {
+  queued(tp: TopicPartition): readonly ProducerBatch<R>[] {
     return this.partitions.get(key(tp))?.queue ?? [];
   }
 
+  /** Every batch not yet completed: queued or in flight. */
+  unfinished(): ProducerBatch<R>[] {
+    const out: ProducerBatch<R>[] = [];
+    for (const state of this.partitions.values()) out.push(...state.queue, ...state.inFlight.values());
+    return out;
+  }
+
   /** `batch` (in flight) is its partition's only batch in flight, and no earlier one is queued. */
-  isAloneInFlight(batch: ProducerBatch): boolean {
+  isAloneInFlight(batch: ProducerBatch<R>): boolean {
     const state = this.inFlightState(batch);
     return state.inFlight.size === 1 && !state.queue.some((b) => b.id < batch.id);
   }
@@ -221,12 +240,13 @@ export class RecordAccumulator {
    * refused, so not written) and every queued batch of its partition lose their sequence and id, and
    * are numbered again from 0, in order, when next drained.
    */
-  restartSequences(batch: ProducerBatch): void {
+  restartSequences(batch: ProducerBatch<R>): void {
     assert(this.isAloneInFlight(batch), () => `batch ${batch.id} is not alone in flight`);
     const state = this.inFlightState(batch);
     for (const b of [batch, ...state.queue]) {
       b.baseSequence = null;
       b.producerId = -1;
+      b.encoded = undefined;
     }
     state.nextSequence = 0;
   }
@@ -235,20 +255,20 @@ export class RecordAccumulator {
     return this.partitions.get(key(tp))?.inFlight.size ?? 0;
   }
 
-  private isSendable(state: PartitionState, head: ProducerBatch, nowMs: number): boolean {
+  private isSendable(state: PartitionState<R>, head: ProducerBatch<R>, nowMs: number): boolean {
     if (state.inFlight.size >= this.config.inFlightBatchesPerPartitionMax) return false;
     if (head.baseSequence !== null && hasEarlierInFlight(state, head)) return false;
     return this.memoryExhausted ? nowMs >= head.retryNotBeforeMs : this.readyAtMs(state, head, nowMs) <= nowMs;
   }
 
   /** When the head batch becomes ready: at once if closed (full or behind a full one), else after linger. */
-  private readyAtMs(state: PartitionState, head: ProducerBatch, nowMs: number): number {
+  private readyAtMs(state: PartitionState<R>, head: ProducerBatch<R>, nowMs: number): number {
     const closedOrBehind = head.closed || state.queue.length > 1;
     const lingeredMs = closedOrBehind ? nowMs : head.createdMs + this.config.lingerMs;
     return Math.max(lingeredMs, head.retryNotBeforeMs);
   }
 
-  private markInFlight(state: PartitionState, batch: ProducerBatch): void {
+  private markInFlight(state: PartitionState<R>, batch: ProducerBatch<R>): void {
     assert(state.queue[0] === batch, 'only the head batch is drained');
     state.queue.shift();
     batch.closed = true;
@@ -261,8 +281,8 @@ export class RecordAccumulator {
     assert(state.inFlight.size <= this.config.inFlightBatchesPerPartitionMax, 'in-flight bound exceeded');
   }
 
-  private newBatch(state: PartitionState, nowMs: number): ProducerBatch {
-    const batch: ProducerBatch = {
+  private newBatch(state: PartitionState<R>, nowMs: number): ProducerBatch<R> {
+    const batch: ProducerBatch<R> = {
       id: this.nextBatchId++,
       tp: state.tp,
       records: [],
@@ -273,12 +293,14 @@ export class RecordAccumulator {
       attempts: 0,
       producerId: -1,
       retryNotBeforeMs: 0,
+      completed: false,
+      encoded: undefined,
     };
     state.queue.push(batch);
     return batch;
   }
 
-  private partitionState(tp: TopicPartition): PartitionState {
+  private partitionState(tp: TopicPartition): PartitionState<R> {
     const k = key(tp);
     let state = this.partitions.get(k);
     if (state === undefined) {
@@ -288,7 +310,7 @@ export class RecordAccumulator {
     return state;
   }
 
-  private inFlightState(batch: ProducerBatch): PartitionState {
+  private inFlightState(batch: ProducerBatch<R>): PartitionState<R> {
     const state = this.partitions.get(key(batch.tp));
     assert(state !== undefined && state.inFlight.has(batch.id), () => `batch ${batch.id} is not in flight`);
     return state;
@@ -311,12 +333,12 @@ function key(tp: TopicPartition): string {
   return `${tp.topic}\u0000${tp.partition}`;
 }
 
-function openBatch(state: PartitionState): ProducerBatch | undefined {
+function openBatch<R extends ProducerRecord>(state: PartitionState<R>): ProducerBatch<R> | undefined {
   const last = state.queue[state.queue.length - 1];
   return last !== undefined && !last.closed ? last : undefined;
 }
 
-function hasEarlierInFlight(state: PartitionState, batch: ProducerBatch): boolean {
+function hasEarlierInFlight<R extends ProducerRecord>(state: PartitionState<R>, batch: ProducerBatch<R>): boolean {
   for (const id of state.inFlight.keys()) if (id < batch.id) return true;
   return false;
 }

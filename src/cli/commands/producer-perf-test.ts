@@ -30,26 +30,37 @@ const histogramOptions = { lowestDiscernibleValue: 1, highestTrackableValue: 3_6
 const mb = 1024 * 1024;
 const fixed = (n: number, digits: number) => n.toFixed(digits);
 
-/** Counts and latencies (µs) since `startMs`. */
+/** Counts and latencies (µs) since `startMs`; the percentiles only for the whole run (`final`). */
 class Window {
-  readonly latencyUs = hdr.build(histogramOptions);
+  private readonly latencyUs: hdr.Histogram | undefined;
   records = 0;
   bytes = 0;
-  constructor(readonly startMs: number) {}
+  private latencySumUs = 0;
+  private latencyMaxUs = 0;
+  constructor(
+    readonly startMs: number,
+    withPercentiles: boolean,
+  ) {
+    this.latencyUs = withPercentiles ? hdr.build(histogramOptions) : undefined;
+  }
 
   record(latencyUs: number, bytes: number): void {
-    this.latencyUs.recordValue(Math.max(1, Math.round(latencyUs)));
+    const us = Math.max(1, Math.round(latencyUs));
+    this.latencyUs?.recordValue(us);
+    this.latencySumUs += us;
+    if (us > this.latencyMaxUs) this.latencyMaxUs = us;
     this.records++;
     this.bytes += bytes;
   }
 
-  /** Kafka's progress line; `final` adds the percentiles. */
-  line(nowMs: number, final: boolean): string {
+  /** Kafka's progress line; with percentiles, its summary line. */
+  line(nowMs: number): string {
     const seconds = Math.max(1e-3, (nowMs - this.startMs) / 1000);
-    const h = this.latencyUs;
     const ms = (us: number) => us / 1000;
-    const base = `${this.records} records sent, ${fixed(this.records / seconds, 1)} records/sec (${fixed(this.bytes / mb / seconds, 2)} MB/sec), ${fixed(ms(h.mean), 2)} ms avg latency, ${fixed(ms(h.maxValue), 1)} ms max latency`;
-    if (!final) return `${base}.`;
+    const mean = this.records === 0 ? 0 : this.latencySumUs / this.records;
+    const base = `${this.records} records sent, ${fixed(this.records / seconds, 1)} records/sec (${fixed(this.bytes / mb / seconds, 2)} MB/sec), ${fixed(ms(mean), 2)} ms avg latency, ${fixed(ms(this.latencyMaxUs), 1)} ms max latency`;
+    const h = this.latencyUs;
+    if (h === undefined) return `${base}.`;
     const p = (q: number) => `${fixed(ms(h.getValueAtPercentile(q)), 2)} ms ${q}th`;
     return `${base}, ${p(50)}, ${p(95)}, ${p(99)}, ${p(99.9)}.`;
   }
@@ -79,30 +90,30 @@ async function run(opts: PerfOptions, servers: readonly string[], settings: Retu
     await producer.metadata.requireTopic(opts.topic);
     const payload = randomBytes(opts.recordSize);
     const startMs = performance.now();
-    const total = new Window(startMs);
-    let window = new Window(startMs);
+    const total = new Window(startMs, true);
+    let window = new Window(startMs, false);
     let outstanding = 0;
     let firstError: unknown;
     let released: (() => void) | undefined;
     const reporter = setInterval(() => {
       const now = performance.now();
-      process.stdout.write(`${window.line(now, false)}\n`);
-      window = new Window(now);
+      process.stdout.write(`${window.line(now)}\n`);
+      window = new Window(now, false);
     }, reportIntervalMs);
     try {
       for (let i = 0; i < opts.numRecords && firstError === undefined; i++) {
-        await throttle(opts.throughput, i, startMs);
+        if (opts.throughput > 0) await throttle(opts.throughput, i, startMs);
         while (outstanding >= outstandingMax) await new Promise<void>((r) => (released = r));
         const sentAt = performance.now();
         outstanding++;
-        producer.send(opts.topic, { value: payload }).then(
-          () => {
+        producer.sendWithCallback(opts.topic, { value: payload }, (err) => {
+          if (err === null) {
             const latencyUs = (performance.now() - sentAt) * 1000;
             total.record(latencyUs, payload.length);
             window.record(latencyUs, payload.length);
-          },
-          (err: unknown) => (firstError ??= err),
-        ).finally(() => {
+          } else {
+            firstError ??= err;
+          }
           outstanding--;
           released?.();
           released = undefined;
@@ -113,7 +124,7 @@ async function run(opts: PerfOptions, servers: readonly string[], settings: Retu
       clearInterval(reporter);
     }
     if (firstError !== undefined) throw firstError;
-    process.stdout.write(`${total.line(performance.now(), true)}\n`);
+    process.stdout.write(`${total.line(performance.now())}\n`);
   } finally {
     await producer.close();
   }

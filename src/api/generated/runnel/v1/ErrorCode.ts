@@ -49,7 +49,8 @@ export const ErrorCode = {
    */
   ERROR_CODE_OFFSET_OUT_OF_RANGE: 'ERROR_CODE_OFFSET_OUT_OF_RANGE',
   /**
-   * Stored data failed its checksum; the node does not serve it. Definite (nothing was changed).
+   * Stored data failed its checksum, so the node does not serve it; or a produced record batch failed
+   * its checksum or does not parse, so it was not written. Definite (nothing was changed).
    */
   ERROR_CODE_CORRUPT: 'ERROR_CODE_CORRUPT',
   /**
@@ -208,7 +209,8 @@ export type ErrorCode =
   | 'ERROR_CODE_OFFSET_OUT_OF_RANGE'
   | 8
   /**
-   * Stored data failed its checksum; the node does not serve it. Definite (nothing was changed).
+   * Stored data failed its checksum, so the node does not serve it; or a produced record batch failed
+   * its checksum or does not parse, so it was not written. Definite (nothing was changed).
    */
   | 'ERROR_CODE_CORRUPT'
   | 9

@@ -26,6 +26,11 @@ export interface FetchRequest {
    * What to read; each topic at most once.
    */
   'topics'?: (_runnel_v1_TopicFetchData)[];
+  /**
+   * true: answer with the stored record batches (PartitionFetchResult.record_batches) instead of
+   * decoded records; the fast path for clients that can read the batch format of docs/LOG.md.
+   */
+  'recordBatches'?: (boolean);
 }
 
 /**
@@ -51,4 +56,9 @@ export interface FetchRequest__Output {
    * What to read; each topic at most once.
    */
   'topics': (_runnel_v1_TopicFetchData__Output)[];
+  /**
+   * true: answer with the stored record batches (PartitionFetchResult.record_batches) instead of
+   * decoded records; the fast path for clients that can read the batch format of docs/LOG.md.
+   */
+  'recordBatches': (boolean);
 }

@@ -23,6 +23,10 @@ export interface FetchStreamRequest {
    * The most record bytes per message. 0: 1 MiB. At least one whole batch per message.
    */
   'maxBytes'?: (number);
+  /**
+   * true: messages carry the stored record batches (`record_batches`) instead of decoded records.
+   */
+  'recordBatches'?: (boolean);
 }
 
 /**
@@ -45,4 +49,8 @@ export interface FetchStreamRequest__Output {
    * The most record bytes per message. 0: 1 MiB. At least one whole batch per message.
    */
   'maxBytes': (number);
+  /**
+   * true: messages carry the stored record batches (`record_batches`) instead of decoded records.
+   */
+  'recordBatches': (boolean);
 }

@@ -25,6 +25,10 @@ export interface FetchStreamResponse {
    * The offset after this message's last record: where to resume if the stream ends.
    */
   'nextOffset'?: (number | string | Long);
+  /**
+   * With FetchStreamRequest.record_batches: whole record batches (docs/LOG.md) instead of `records`.
+   */
+  'recordBatches'?: (Buffer | Uint8Array | string)[];
 }
 
 /**
@@ -48,4 +52,8 @@ export interface FetchStreamResponse__Output {
    * The offset after this message's last record: where to resume if the stream ends.
    */
   'nextOffset': (number);
+  /**
+   * With FetchStreamRequest.record_batches: whole record batches (docs/LOG.md) instead of `records`.
+   */
+  'recordBatches': (Buffer)[];
 }

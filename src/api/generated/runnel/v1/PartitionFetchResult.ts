@@ -35,6 +35,12 @@ export interface PartitionFetchResult {
    * The offset to fetch from next (after the last record returned, or fetch_offset if none).
    */
   'nextOffset'?: (number | string | Long);
+  /**
+   * With FetchRequest.record_batches: the committed records as stored, whole record batches in offset
+   * order (docs/LOG.md), and `records` is empty. The first batch may start below fetch_offset; skip
+   * its records below it. Each batch carries its CRC-32C: check it.
+   */
+  'recordBatches'?: (Buffer | Uint8Array | string)[];
 }
 
 /**
@@ -67,4 +73,10 @@ export interface PartitionFetchResult__Output {
    * The offset to fetch from next (after the last record returned, or fetch_offset if none).
    */
   'nextOffset': (number);
+  /**
+   * With FetchRequest.record_batches: the committed records as stored, whole record batches in offset
+   * order (docs/LOG.md), and `records` is empty. The first batch may start below fetch_offset; skip
+   * its records below it. Each batch carries its CRC-32C: check it.
+   */
+  'recordBatches': (Buffer)[];
 }

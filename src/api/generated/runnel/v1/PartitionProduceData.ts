@@ -13,13 +13,24 @@ export interface PartitionProduceData {
    */
   'partition'?: (number);
   /**
-   * Records to append, in order; at least one.
+   * Records to append, in order; at least one unless `record_batch` is set.
    */
   'records'?: (_runnel_v1_Record)[];
   /**
-   * Set for an idempotent producer; unset for a plain one.
+   * Set for an idempotent producer; unset for a plain one. Ignored with `record_batch` (the batch
+   * header carries the identity).
    */
   'producer'?: (_runnel_v1_ProducerIdentity | null);
+  /**
+   * The fast path: the partition's records already encoded as ONE Runnel record batch (the format of
+   * docs/LOG.md, "Record batch"; the same bytes a consumer gets in PartitionFetchResult.record_batches).
+   * The producer writes every field but base offset, leader epoch and append time (the leader stamps
+   * them; send 0, -1 and -1), with record timestamps set (the leader does not fill them in here) and
+   * the CRC-32C over it. The leader checks the CRC and every record against the limits above before
+   * appending, and writes nothing on ERROR_CODE_CORRUPT (CRC mismatch or a malformed batch),
+   * ERROR_CODE_INVALID_REQUEST or ERROR_CODE_RECORD_TOO_LARGE. Set either this or `records`, not both.
+   */
+  'recordBatch'?: (Buffer | Uint8Array | string);
 }
 
 /**
@@ -31,11 +42,22 @@ export interface PartitionProduceData__Output {
    */
   'partition': (number);
   /**
-   * Records to append, in order; at least one.
+   * Records to append, in order; at least one unless `record_batch` is set.
    */
   'records': (_runnel_v1_Record__Output)[];
   /**
-   * Set for an idempotent producer; unset for a plain one.
+   * Set for an idempotent producer; unset for a plain one. Ignored with `record_batch` (the batch
+   * header carries the identity).
    */
   'producer': (_runnel_v1_ProducerIdentity__Output | null);
+  /**
+   * The fast path: the partition's records already encoded as ONE Runnel record batch (the format of
+   * docs/LOG.md, "Record batch"; the same bytes a consumer gets in PartitionFetchResult.record_batches).
+   * The producer writes every field but base offset, leader epoch and append time (the leader stamps
+   * them; send 0, -1 and -1), with record timestamps set (the leader does not fill them in here) and
+   * the CRC-32C over it. The leader checks the CRC and every record against the limits above before
+   * appending, and writes nothing on ERROR_CODE_CORRUPT (CRC mismatch or a malformed batch),
+   * ERROR_CODE_INVALID_REQUEST or ERROR_CODE_RECORD_TOO_LARGE. Set either this or `records`, not both.
+   */
+  'recordBatch': (Buffer);
 }
