@@ -104,9 +104,12 @@ function partitionKey(b: Batch): string {
   return `${b.tp.topic}/${b.tp.partition}`;
 }
 
+const empty = Buffer.alloc(0);
+
 function bytes(v: Uint8Array | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
-  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
 function asRunnelError(err: unknown): RunnelError {
@@ -238,10 +241,10 @@ export class Producer {
   }
 
   private pendingRecord(record: SendRecord, nowMs: number, done: SendCallback): PendingRecord {
-    const headers = record.headers === undefined ? noHeaders : Object.entries(record.headers).map(([k, v]): RecordHeader => ({ key: k, value: bytes(v) ?? Buffer.alloc(0) }));
+    const headers = record.headers === undefined ? noHeaders : Object.entries(record.headers).map(([k, v]): RecordHeader => ({ key: k, value: bytes(v) ?? empty }));
     return {
       key: bytes(record.key),
-      value: bytes(record.value) ?? Buffer.alloc(0),
+      value: bytes(record.value) ?? empty,
       timestampMs: record.timestampMs || nowMs,
       headers,
       done,

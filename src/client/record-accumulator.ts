@@ -119,6 +119,8 @@ export function recordSizeBytes(record: ProducerRecord): number {
 
 export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
   private readonly partitions = new Map<string, PartitionState<R>>();
+  /** The same states by topic, then partition: `append`'s lookup without building a key per record. */
+  private readonly byTopic = new Map<string, PartitionState<R>[]>();
   /** Bytes of all records queued or in flight. Invariant: 0 ≤ bufferedBytes ≤ bufferMemoryBytesMax. */
   private bufferedBytes = 0;
   private nextBatchId = 1;
@@ -219,7 +221,7 @@ export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
 
   /** Batches queued (not in flight) for a partition, front first. For tests and metrics. */
   queued(tp: TopicPartition): readonly ProducerBatch<R>[] {
-    return this.partitions.get(key(tp))?.queue ?? [];
+    return this.byTopic.get(tp.topic)?.[tp.partition]?.queue ?? [];
   }
 
   /** Every batch not yet completed: queued or in flight. */
@@ -301,11 +303,16 @@ export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
   }
 
   private partitionState(tp: TopicPartition): PartitionState<R> {
-    const k = key(tp);
-    let state = this.partitions.get(k);
+    let byPartition = this.byTopic.get(tp.topic);
+    if (byPartition === undefined) {
+      byPartition = [];
+      this.byTopic.set(tp.topic, byPartition);
+    }
+    let state = byPartition[tp.partition];
     if (state === undefined) {
       state = { tp: { topic: tp.topic, partition: tp.partition }, queue: [], inFlight: new Map(), nextSequence: 0 };
-      this.partitions.set(k, state);
+      this.partitions.set(key(tp), state);
+      byPartition[tp.partition] = state;
     }
     return state;
   }

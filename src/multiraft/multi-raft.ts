@@ -312,12 +312,15 @@ export class MultiRaft {
     return work;
   }
 
-  /** Persist (one flush for all groups), then send, then apply and advance. */
+  /**
+   * Persist (one flush for all groups), then send, then apply and advance. A pass that staged only
+   * commit indexes does not wait for them (HostedGroup.stage): the engine writes them on its own.
+   */
   private async process(work: readonly Work[]): Promise<void> {
     this.counters.passes++;
-    let staged = false;
-    for (const w of work) staged = w.group.stage(w.rd) || staged;
-    if (staged) {
+    let mustSync = false;
+    for (const w of work) if (w.group.stage(w.rd) === 'sync') mustSync = true;
+    if (mustSync) {
       this.counters.flushes++;
       await this.config.engine.flush();
     }

@@ -91,4 +91,44 @@ describe('Ready pass durability ordering', () => {
     await waitFor(() => c.nodes.every((n) => n.sms.get(9)!.lastIndex >= r.index), 5_000, 'the held entry committed everywhere');
     for (const n of c.nodes) expect(n.sms.get(9)!.applied).toEqual(['warm-up', 'held']);
   });
+
+  it('applies a commit without waiting for the commit index to reach the disk (only entries, term and vote are synced first)', async () => {
+    const engines = new Map<number, SlowDiskEngine>();
+    cluster = new TestCluster({
+      groups: [9],
+      tickMs: 50,
+      wrapEngine: (e, id) => {
+        const slow = new SlowDiskEngine(e);
+        engines.set(id, slow);
+        return slow;
+      },
+    });
+    const c = cluster;
+    await c.start();
+    await c.waitForLeaders(10_000);
+    await c.propose(9, 'warm-up', 'committed');
+    const leader = c.leaderNode(9)!;
+    const disk = engines.get(leader.id)!;
+
+    // The entry's own flush is held, then released with the disk held again at once: the followers
+    // persist and ack, and the pass that learns the commit must not wait for the held disk.
+    disk.hold();
+    let committed = false;
+    const p = leader.mr.propose(9, Buffer.from('lazy'), { waitFor: 'committed' }).then((r) => {
+      committed = true;
+      return r;
+    });
+    await waitFor(() => disk.heldFlushes > 0, 5_000, 'the entry waiting on its flush');
+    const heldBefore = disk.heldFlushes;
+    disk.release();
+    disk.hold();
+    try {
+      await waitFor(() => committed, 5_000, 'the commit applied while the leader disk is held');
+      expect(disk.heldFlushes).toBe(heldBefore);
+      expect(leader.sms.get(9)!.applied).toEqual(['warm-up', 'lazy']);
+    } finally {
+      disk.release();
+    }
+    expect((await p).index).toBeGreaterThan(0);
+  });
 });
