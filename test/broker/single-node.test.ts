@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningNode } from '../../src/cli/node.js';
+import { decodeBatch, encodeBatch } from '../../src/log/index.js';
 import { call, connect, eventually, type ApiClient } from './client.js';
 import { nodeSpecs, removeDir, start, tempDir, type NodeSpec } from './harness.js';
 
@@ -73,6 +74,42 @@ describe('single node', () => {
     expect(p.records[4]!.headers.map((h) => [h.key, h.value.toString()])).toEqual([['h', 'v']]);
     expect(p.highWatermark).toBe(all.baseOffset + 5);
     expect(p.nextOffset).toBe(all.baseOffset + 5);
+  });
+
+  it('the record-batch fast path: an encoded batch goes in as sent and comes back as stored; a damaged one writes nothing', async () => {
+    const end = async () => (await c.listOffsets({ topics: [{ topic: 'orders', partitions: [{ partition: 0, spec: 'OFFSET_SPEC_LATEST' }] }] })).topics[0]!.partitions[0]!.offset;
+    const batch = Buffer.from(encodeBatch({ records: [{ key: Buffer.from('bk'), value: Buffer.from('fast-1'), timestampMs: 1_700_000_000_001 }, { key: null, value: Buffer.from('fast-2'), headers: [{ key: 'h', value: Buffer.from('v') }], timestampMs: 1_700_000_000_002 }] }));
+    const sendBatch = async (partitionData: object) => (await c.send({ acks: 'ACKS_ALL', topics: [{ topic: 'orders', partitions: [{ partition: 0, ...partitionData }] }] })).topics[0]!.partitions[0]!;
+
+    const before = await end();
+    const damaged = Buffer.from(batch);
+    damaged[damaged.length - 3]! ^= 0xff;
+    const refused = await sendBatch({ recordBatch: damaged });
+    expect(refused.error?.code).toBe('ERROR_CODE_CORRUPT');
+    expect(refused.error?.definite).toBe(true);
+    const both = await sendBatch({ recordBatch: batch, records: [rec('x')] });
+    expect(both.error?.code).toBe('ERROR_CODE_INVALID_REQUEST');
+    expect(both.error?.message).toContain('either records or record_batch');
+    expect(await end()).toBe(before);
+
+    const ok = await sendBatch({ recordBatch: batch });
+    expect(ok.error).toBeNull();
+    expect(ok.baseOffset).toBe(before);
+    const r = await c.read({ maxWaitMs: 0, recordBatches: true, topics: [{ topic: 'orders', partitions: [{ partition: 0, fetchOffset: before }] }] });
+    const p = r.topics[0]!.partitions[0]!;
+    expect(p.records).toEqual([]);
+    expect(p.recordBatches).toHaveLength(1);
+    const stored = decodeBatch(p.recordBatches[0]!);
+    expect(stored.header.baseOffset).toBe(before);
+    expect(stored.records().map((x) => [x.offset, x.key?.toString() ?? null, Buffer.from(x.value).toString(), x.timestampMs])).toEqual([
+      [before, 'bk', 'fast-1', 1_700_000_000_001],
+      [before + 1, null, 'fast-2', 1_700_000_000_002],
+    ]);
+    // The same records as FetchedRecord messages, for clients that do not read batches.
+    const asRecords = (await c.read({ maxWaitMs: 0, topics: [{ topic: 'orders', partitions: [{ partition: 0, fetchOffset: before }] }] })).topics[0]!.partitions[0]!;
+    expect(asRecords.recordBatches).toEqual([]);
+    expect(asRecords.records.map((x) => x.value.toString())).toEqual(['fast-1', 'fast-2']);
+    expect(asRecords.records[1]!.headers.map((h) => [h.key, h.value.toString()])).toEqual([['h', 'v']]);
   });
 
   it('a long-poll fetch wakes when a record is produced', async () => {

@@ -145,4 +145,44 @@ describe('client library', () => {
       consumer.close();
     }
   }, 30_000);
+
+  it('sendWithCallback calls back once per record, after it returns, with the offset or the error', async () => {
+    expect((await admin.createTopics([{ name: 'callbacks', numPartitions: 1, replicationFactor: 1 }]))[0]!.error).toBeNull();
+    const producer = new Producer({ bootstrapServers: [bootstrap], lingerMs: 1 });
+    try {
+      await producer.metadata.requireTopic('callbacks');
+      const outcomes: (number | string)[][] = [[], [], []];
+      let returned = false;
+      const done = Array.from({ length: 3 }, (_, i) => new Promise<void>((resolve) => {
+        producer.sendWithCallback('callbacks', { value: `v${i}`, timestampMs: 1_700_000_000_000 + i }, (err, m) => {
+          expect(returned).toBe(true);
+          outcomes[i]!.push(err === null ? m!.offset : err.code);
+          resolve();
+        });
+      }));
+      const bad = new Promise<void>((resolve) => {
+        producer.sendWithCallback('callbacks', { value: 'x', partition: 7 }, (err) => {
+          expect(returned).toBe(true);
+          outcomes.push([err!.code]);
+          resolve();
+        });
+      });
+      returned = true;
+      await Promise.all([...done, bad]);
+      await producer.flush();
+      expect(outcomes).toEqual([[0], [1], [2], ['RUNNEL_ERR_UNKNOWN_PARTITION']]);
+    } finally {
+      await producer.close();
+    }
+    const consumer = new Consumer({ bootstrapServers: [bootstrap], autoOffsetReset: 'earliest' });
+    try {
+      consumer.assign([{ topic: 'callbacks', partition: 0 }]);
+      const got: ConsumerRecord[] = [];
+      const until = Date.now() + 10_000;
+      while (got.length < 3 && Date.now() < until) got.push(...(await consumer.poll(200)));
+      expect(got.map((r) => [r.offset, r.value.toString(), r.timestampMs])).toEqual([0, 1, 2].map((i) => [i, `v${i}`, 1_700_000_000_000 + i]));
+    } finally {
+      consumer.close();
+    }
+  }, 30_000);
 });
