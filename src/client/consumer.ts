@@ -19,6 +19,7 @@ import { MetadataCache } from './metadata-cache.js';
 import type { TopicPartition } from './record-accumulator.js';
 import { Subscription } from './subscription.js';
 import { appendRecords, type ConsumerRecord } from './fetched-records.js';
+import { firstUseful, OutstandingRounds, startedRound, type FetchOutcome, type FetchPart, type FetchRound } from './fetch-round.js';
 
 export type { ConsumerRecord } from './fetched-records.js';
 
@@ -58,6 +59,7 @@ export class Consumer {
   private readonly conns: Connections;
   readonly metadata: MetadataCache;
   private readonly positions = new PartitionPositions();
+  private readonly outstanding = new OutstandingRounds();
   /** "topic/partition" -> the highest high watermark a fetch answer has shown (see outOfRange). */
   private readonly highWatermarks = new Map<string, number>();
   private readonly resetSpec: ResetSpec;
@@ -206,17 +208,8 @@ export class Consumer {
     else if (sub === undefined) await this.requireAssignedTopics();
     else if (sub.due(Date.now())) await this.refreshSubscription(sub).catch(() => undefined); // retried at the next poll
     await this.resolvePositions();
-    const byLeader = new Map<string, { tp: TopicPartition; offset: number }[]>();
-    let leaderless = false;
-    for (const { tp, pos } of this.positions.values()) {
-      if (pos.kind !== 'offset') continue;
-      const address = this.metadata.leaderAddress(tp.topic, tp.partition);
-      if (address === undefined) {
-        leaderless = true;
-        continue;
-      }
-      byLeader.set(address, [...(byLeader.get(address) ?? []), { tp, offset: pos.offset }]);
-    }
+    const byLeader = this.partsByLeader();
+    const leaderless = [...this.positions.values()].some(({ tp, pos }) => pos.kind === 'offset' && this.metadata.leaderAddress(tp.topic, tp.partition) === undefined);
     if (leaderless) await this.metadata.refresh([...new Set(this.assignment().map((tp) => tp.topic))]).catch(() => undefined);
     if (byLeader.size === 0) {
       // Nothing assigned (subscribed topics not created yet): wait the whole poll; else retry soon.
@@ -224,8 +217,37 @@ export class Consumer {
       return [];
     }
     const waitMs = Math.max(0, deadline - Date.now());
-    const results = await Promise.all([...byLeader].map(([address, parts]) => this.fetchFrom(address, parts, waitMs)));
-    return results.flat();
+    const rounds = [...byLeader].map(([address, parts]) => this.outstanding.take(address, parts) ?? this.startRound(address, parts, waitMs));
+    await firstUseful(rounds, waitMs);
+    const records: ConsumerRecord[] = [];
+    for (const r of rounds) {
+      if (r.settled === undefined) this.outstanding.put(r);
+      else records.push(...(await this.applyRound(r, r.settled)));
+    }
+    if (records.length > 0) this.prefetch();
+    return records;
+  }
+
+  /** Starts the next round for every leader without one in flight, at the positions now, without waiting for data (fetch-round.ts). */
+  private prefetch(): void {
+    for (const [address, parts] of this.partsByLeader()) {
+      const kept = this.outstanding.take(address, parts);
+      this.outstanding.put(kept ?? this.startRound(address, parts, 0));
+    }
+  }
+
+  /** The assigned partitions with a position, by their leader's address (those without a known leader left out). */
+  private partsByLeader(): Map<string, FetchPart[]> {
+    const byLeader = new Map<string, FetchPart[]>();
+    for (const { tp, pos } of this.positions.values()) {
+      if (pos.kind !== 'offset') continue;
+      const address = this.metadata.leaderAddress(tp.topic, tp.partition);
+      if (address === undefined) continue;
+      const list = byLeader.get(address);
+      if (list === undefined) byLeader.set(address, [{ tp, offset: pos.offset }]);
+      else list.push({ tp, offset: pos.offset });
+    }
+    return byLeader;
   }
 
   /** Closes the connections; in a group, first commits the current positions (with auto-commit) and leaves. */
@@ -234,6 +256,7 @@ export class Consumer {
     this.group = undefined;
     if (group) await group.close(this.positions.currentOffsets());
     await this.leaving;
+    this.outstanding.clear();
     this.conns.close();
   }
 
@@ -264,29 +287,36 @@ export class Consumer {
     }
   }
 
-  private async fetchFrom(address: string, parts: { tp: TopicPartition; offset: number }[], waitMs: number): Promise<ConsumerRecord[]> {
+  private startRound(address: string, parts: readonly FetchPart[], waitMs: number): FetchRound {
     const byTopic = new Map<string, { partition: number; fetchOffset: number; maxBytes: number }[]>();
-    const sent = new Map(parts.map((p) => [tpKey(p.tp), p.offset]));
     for (const p of parts) byTopic.set(p.tp.topic, [...(byTopic.get(p.tp.topic) ?? []), { partition: p.tp.partition, fetchOffset: p.offset, maxBytes: this.partitionMaxBytes }]);
     const conn = this.conns.get(address);
-    let res: FetchResponse__Output;
-    try {
-      res = await unary<FetchRequest, FetchResponse__Output>(
-        conn.fetch.Fetch.bind(conn.fetch),
-        { maxWaitMs: waitMs, minBytes: 1, maxBytes: this.fetchMaxBytes, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })), recordBatches: true },
-        waitMs + this.options.requestTimeoutMs,
-      );
-    } catch (err) {
+    const call = unary<FetchRequest, FetchResponse__Output>(
+      conn.fetch.Fetch.bind(conn.fetch),
+      { maxWaitMs: waitMs, minBytes: 1, maxBytes: this.fetchMaxBytes, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })), recordBatches: true },
+      waitMs + this.options.requestTimeoutMs,
+    );
+    return startedRound(address, parts, call);
+  }
+
+  /** A settled round's records for positions that did not move meanwhile; advances them. Fetch errors are handled here. */
+  private async applyRound(round: FetchRound, outcome: FetchOutcome): Promise<ConsumerRecord[]> {
+    const { address, parts } = round;
+    const sent = new Map(parts.map((p) => [tpKey(p.tp), p.offset]));
+    const byTopic = new Set(parts.map((p) => p.tp.topic));
+    if ('err' in outcome) {
+      const err = outcome.err;
       // A fetch changes nothing: after a failure, look the leaders up again and let the next poll retry.
       if (err instanceof RunnelError && err.code === 'RUNNEL_ERR_NOT_LEADER') {
         for (const p of parts) this.metadata.onNotLeader(p.tp.topic, p.tp.partition, err);
         return [];
       }
       if (unanswered(err)) this.metadata.noteUnanswered(address);
-      await this.metadata.refresh([...byTopic.keys()]).catch(() => undefined);
+      await this.metadata.refresh([...byTopic]).catch(() => undefined);
       if (err instanceof RunnelError && err.definite && err.code !== 'RUNNEL_ERR_PROPOSAL_DROPPED') throw err;
       return [];
     }
+    const res = outcome.res;
     const out: ConsumerRecord[] = [];
     for (const t of res.topics) {
       for (const p of t.partitions) {

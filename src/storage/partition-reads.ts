@@ -62,6 +62,11 @@ class Budget {
     this.bytes += data.byteLength;
     return this.bytes < this.maxBytes;
   }
+
+  /** Bytes still wanted (a read of this much ends the budget, whatever the batch sizes). */
+  get remainingBytes(): number {
+    return Math.max(0, this.maxBytes - this.bytes);
+  }
 }
 
 export async function readFromOffset(g: ReadableGroup, offset: Offset, maxBytes: number, maxIndex: Index): Promise<StoredBatch[]> {
@@ -93,6 +98,8 @@ function readCached(cache: EntryRun, from: Index | undefined, hi: Index, budget:
 }
 
 const READ_SCAN = { chunkEntriesMax: 64, fillCache: true } as const;
+const READ_CHUNK_BYTES_MAX = 4 * 1024 * 1024;
+const READ_CHUNK_BYTES_MIN = 16 * 1024;
 
 /**
  * Read data records from `seek` up to (excluding) index `stopAt`. done: the budget or maxIndex ended
@@ -112,7 +119,10 @@ async function readDisk(
   let endOffset = 0;
   let done = false;
   const range = { gte: seek, lt: groupRange(KeyKind.EntryData, g.groupId).lt, reverse: false };
-  await scan(g.db, range, { ...READ_SCAN, chunkBytesMax: 4 * 1024 * 1024 }, (key, value) => {
+  // LevelDB reads a chunk ahead of the visitor: no more than the budget still wants (it always
+  // returns at least one entry), so a small fetch does not read megabytes it then drops.
+  const chunkBytesMax = Math.min(READ_CHUNK_BYTES_MAX, Math.max(READ_CHUNK_BYTES_MIN, budget.remainingBytes));
+  await scan(g.db, range, { ...READ_SCAN, chunkBytesMax }, (key, value) => {
     const index = dataKeyIndex(key);
     if (index < firstIndex) return true; // dead, below the log start
     if (index >= stopAt) return false;
