@@ -52,9 +52,6 @@ export class HostedGroup {
   private readyTerm: Term = 0;
   // snapshotIndex <= applied: the index of the newest snapshot in storage.
   private snapshotIndex: Index;
-  // The term and vote of the last hard state staged (or loaded): a change of either must be synced.
-  private stagedTerm: Term;
-  private stagedVote: NodeId;
 
   constructor(
     readonly id: GroupId,
@@ -76,8 +73,6 @@ export class HostedGroup {
       applied,
       logger: this.logger,
     });
-    this.stagedTerm = this.rawNode.raft.term;
-    this.stagedVote = this.rawNode.raft.vote;
   }
 
   /** A state machine behind the stored snapshot starts from it; returns the applied index. */
@@ -163,7 +158,7 @@ export class HostedGroup {
    * Step 1: stage the Ready's persistent parts into the engine's group-commit batch. A received
    * snapshot goes first (it replaces the log), then entries, then the hard state whose commit may
    * point into them. Returns what the pass must do before sending and applying:
-   * - 'sync': entries, a snapshot, or a new term or vote were staged: await the flush (Raft's rule:
+   * - 'sync' (rd.mustSync: entries, a snapshot, or a new term or vote): await the flush (Raft's rule:
    *   durable before any message that depends on it leaves);
    * - 'lazy': only the commit index moved. It need not be durable first (etcd's MustSync): a lost
    *   commit index is learned again from the leader, and everything applying the entries stages
@@ -173,16 +168,9 @@ export class HostedGroup {
   stage(rd: Ready): 'sync' | 'lazy' | 'none' {
     if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
     if (rd.entries.length > 0) this.storage.append(rd.entries);
-    const hs = rd.hardState;
-    let termOrVote = false;
-    if (hs) {
-      this.storage.setHardState(hs);
-      termOrVote = hs.term !== this.stagedTerm || hs.vote !== this.stagedVote;
-      this.stagedTerm = hs.term;
-      this.stagedVote = hs.vote;
-    }
-    if (rd.snapshot !== undefined || rd.entries.length > 0 || termOrVote) return 'sync';
-    return hs ? 'lazy' : 'none';
+    if (rd.hardState) this.storage.setHardState(rd.hardState);
+    if (rd.mustSync) return 'sync';
+    return rd.hardState ? 'lazy' : 'none';
   }
 
   /** Step 3 (after the flush and the sends): settle acks=1 waiters, apply, settle the rest. */
