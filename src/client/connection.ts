@@ -12,6 +12,7 @@ import type { Error__Output as ProtoError } from '../api/generated/runnel/v1/Err
 import type { FetchServiceClient } from '../api/generated/runnel/v1/FetchService.js';
 import type { MetadataServiceClient } from '../api/generated/runnel/v1/MetadataService.js';
 import type { ProduceServiceClient } from '../api/generated/runnel/v1/ProduceService.js';
+import { ProduceStream } from './produce-stream.js';
 
 /**
  * TLS to nodes whose CLIENT listener is SSL (PEM, as a Buffer or string): the CA that signed the
@@ -74,6 +75,8 @@ export interface Conn {
   readonly address: string;
   readonly channel: grpc.Channel;
   readonly produce: ProduceServiceClient;
+  /** The producer's one stream to this node (produce-stream.ts), opened on first use. */
+  readonly produceStream: ProduceStream;
   readonly fetch: FetchServiceClient;
   readonly metadata: MetadataServiceClient;
   readonly admin: AdminServiceClient;
@@ -119,10 +122,12 @@ export class Connections {
       const creds = this.creds;
       const channel = new grpc.Channel(address, creds, channelOptions);
       const options = { channelOverride: channel };
+      const produce = new runnel.v1.ProduceService(address, creds, options);
       c = {
         address,
         channel,
-        produce: new runnel.v1.ProduceService(address, creds, options),
+        produce,
+        produceStream: new ProduceStream(produce),
         fetch: new runnel.v1.FetchService(address, creds, options),
         metadata: new runnel.v1.MetadataService(address, creds, options),
         admin: new runnel.v1.AdminService(address, creds, options),
@@ -142,6 +147,7 @@ export class Connections {
 
   close(): void {
     for (const c of this.conns.values()) {
+      c.produceStream.close();
       for (const client of [c.produce, c.fetch, c.metadata, c.admin, c.group]) client.close();
       c.channel.close();
     }

@@ -23,8 +23,7 @@
  */
 import { RunnelError, type Rng } from '../core/index.js';
 import type { ProduceRequest } from '../api/generated/runnel/v1/ProduceRequest.js';
-import type { ProduceResponse__Output } from '../api/generated/runnel/v1/ProduceResponse.js';
-import { Connections, isRetriable, itemError, resolveClientOptions, unanswered, unary, type ClientOptions, type ResolvedClientOptions } from './connection.js';
+import { Connections, isRetriable, itemError, resolveClientOptions, unanswered, type ClientOptions, type ResolvedClientOptions } from './connection.js';
 import { MetadataCache } from './metadata-cache.js';
 import { Partitioner, RoundRobinPartitioner, StickyPartitioner, type TopicPartitions } from './partitioner.js';
 import { ProducerIdentity } from './producer-identity.js';
@@ -344,15 +343,16 @@ export class Producer {
   }
 
   private async sendRequest(leaderId: number, drained: readonly Batch[]): Promise<void> {
-    const batches = this.encoded(drained);
     try {
-      await this.assignProducerIds(batches);
+      await this.assignProducerIds(drained);
     } catch (err) {
       const e = err instanceof RunnelError ? err : new RunnelError('RUNNEL_ERR_INTERNAL', [String(err)]);
-      for (const b of batches) this.retryOrFail(b, e, false);
+      for (const b of drained) this.retryOrFail(b, e, false);
       this.afterCompletions();
       return;
     }
+    // Encoded only now: the encoding carries the producer id (and keeps it for resends).
+    const batches = this.encoded(drained);
     const address = leaderId === 0 ? undefined : this.metadata.nodeAddress(leaderId);
     if (address === undefined || !(await this.conns.ready(address, Math.min(1_000, this.options.requestTimeoutMs)))) {
       // Nothing was sent: retrying cannot duplicate anything.
@@ -377,7 +377,7 @@ export class Producer {
     };
     const conn = this.conns.get(address);
     try {
-      const res = await unary<ProduceRequest, ProduceResponse__Output>(conn.produce.Produce.bind(conn.produce), req, this.options.requestTimeoutMs + 1_000);
+      const res = await conn.produceStream.send(req, this.options.requestTimeoutMs + 1_000);
       for (const b of batches) {
         const p = res.topics.find((t) => t.topic === b.tp.topic)?.partitions.find((x) => x.partition === b.tp.partition);
         const err = p ? itemError(p.error) : new RunnelError('RUNNEL_ERR_INTERNAL', [`no result for ${b.tp.topic}-${b.tp.partition}`]);

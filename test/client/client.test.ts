@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunnelError } from '../../src/core/index.js';
 import { AdminClient, Consumer, Producer, partitionForKey, type ConsumerRecord } from '../../src/client/index.js';
-import { eventually } from '../broker/client.js';
+import { connect, eventually } from '../broker/client.js';
 import { useSingleNode } from '../support/single-node.js';
+import { decodeBatch } from '../../src/log/index.js';
 
 const node = useSingleNode('runnel-client-');
 let bootstrap: string;
@@ -183,6 +184,27 @@ describe('client library', () => {
       expect(got.map((r) => [r.offset, r.value.toString(), r.timestampMs])).toEqual([0, 1, 2].map((i) => [i, `v${i}`, 1_700_000_000_000 + i]));
     } finally {
       consumer.close();
+    }
+  }, 30_000);
+
+  it('an idempotent producer puts its producer id and sequences into every batch it sends', async () => {
+    expect((await admin.createTopics([{ name: 'identity', numPartitions: 1, replicationFactor: 1 }]))[0]!.error).toBeNull();
+    const producer = new Producer({ bootstrapServers: [bootstrap], lingerMs: 1, batchSizeBytes: 256 });
+    try {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => producer.send('identity', { value: `record-${i}` })));
+    } finally {
+      await producer.close();
+    }
+    const c = connect(bootstrap);
+    try {
+      const r = await c.read({ maxWaitMs: 0, recordBatches: true, topics: [{ topic: 'identity', partitions: [{ partition: 0, fetchOffset: 0 }] }] });
+      const batches = r.topics[0]!.partitions[0]!.recordBatches.map((b) => decodeBatch(b).header);
+      expect(batches.length).toBeGreaterThan(1);
+      expect(new Set(batches.map((h) => h.producerId)).size).toBe(1);
+      expect(batches[0]!.producerId).toBeGreaterThanOrEqual(0);
+      expect(batches.map((h) => h.baseSequence)).toEqual(batches.map((h) => h.baseOffset));
+    } finally {
+      c.close();
     }
   }, 30_000);
 });
