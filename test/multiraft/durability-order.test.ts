@@ -52,24 +52,29 @@ afterEach(async () => {
   cluster = undefined;
 });
 
+/** A 3-node cluster hosting group 9 with a warm-up entry committed; the leader's disk can be held. */
+async function clusterWithSlowDisks() {
+  const engines = new Map<number, SlowDiskEngine>();
+  cluster = new TestCluster({
+    groups: [9],
+    tickMs: 50,
+    wrapEngine: (e, id) => {
+      const slow = new SlowDiskEngine(e);
+      engines.set(id, slow);
+      return slow;
+    },
+  });
+  const c = cluster;
+  await c.start();
+  await c.waitForLeaders(10_000);
+  await c.propose(9, 'warm-up', 'committed');
+  const leader = c.leaderNode(9)!;
+  return { c, leader, disk: engines.get(leader.id)! };
+}
+
 describe('Ready pass durability ordering', () => {
   it('sends nothing and acknowledges nothing while the flush of its Ready is pending', async () => {
-    const engines = new Map<number, SlowDiskEngine>();
-    cluster = new TestCluster({
-      groups: [9],
-      tickMs: 50,
-      wrapEngine: (e, id) => {
-        const slow = new SlowDiskEngine(e);
-        engines.set(id, slow);
-        return slow;
-      },
-    });
-    const c = cluster;
-    await c.start();
-    await c.waitForLeaders(10_000);
-    await c.propose(9, 'warm-up', 'committed');
-    const leader = c.leaderNode(9)!;
-    const disk = engines.get(leader.id)!;
+    const { c, leader, disk } = await clusterWithSlowDisks();
 
     disk.hold();
     let resolved = false;
@@ -93,22 +98,7 @@ describe('Ready pass durability ordering', () => {
   });
 
   it('applies a commit without waiting for the commit index to reach the disk (only entries, term and vote are synced first)', async () => {
-    const engines = new Map<number, SlowDiskEngine>();
-    cluster = new TestCluster({
-      groups: [9],
-      tickMs: 50,
-      wrapEngine: (e, id) => {
-        const slow = new SlowDiskEngine(e);
-        engines.set(id, slow);
-        return slow;
-      },
-    });
-    const c = cluster;
-    await c.start();
-    await c.waitForLeaders(10_000);
-    await c.propose(9, 'warm-up', 'committed');
-    const leader = c.leaderNode(9)!;
-    const disk = engines.get(leader.id)!;
+    const { leader, disk } = await clusterWithSlowDisks();
 
     // The entry's own flush is held, then released with the disk held again at once: the followers
     // persist and ack, and the pass that learns the commit must not wait for the held disk.
