@@ -350,7 +350,7 @@ export class Raft {
       (this.vote === 0 && this.lead === 0) ||
       (m.type === MessageType.PreVote && m.term > this.term);
     const respType = m.type === MessageType.Vote ? MessageType.VoteResp : MessageType.PreVoteResp;
-    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+    if (canVote && this.initialized() && this.log.isUpToDate(m.index, m.logTerm)) {
       this.send({ type: respType, to: m.from, term: m.term });
       if (m.type === MessageType.Vote) {
         this.electionElapsed = 0;
@@ -359,6 +359,21 @@ export class Raft {
     } else {
       this.send({ type: respType, to: m.from, reject: true });
     }
+  }
+
+  /**
+   * Whether this replica has ever had a configuration (from a bootstrap, a snapshot or its log). One
+   * that has none was just created to be added to a group and has received nothing yet: it grants no
+   * vote. Its node id may have held an earlier replica of the group that was removed and deleted
+   * (a reassignment there and back); a candidate with a stale log that still counts that id as a
+   * voter must not win with the empty newcomer's vote, which would stand in for a replica that held
+   * committed entries (found by the chaos harness: a committed entry overwritten). Once the leader
+   * has sent it a snapshot or entries it has a configuration and votes as usual; until then it is a
+   * learner in every configuration that includes it, so no election needs it.
+   */
+  private initialized(): boolean {
+    const cs = this.membership.current();
+    return cs.voters.length > 0 || cs.learners.length > 0;
   }
 
   // ---- role step functions ----------------------------------------------------------------
