@@ -36,6 +36,9 @@ export class Raft {
   term: Term = 0;
   /** Whom we voted for in `term`; 0 = nobody. */
   vote: NodeId = 0;
+  /** Created without a configuration, and not caught up yet (stillJoining). */
+  private joining: boolean;
+  private joinTarget: Index | undefined;
   /** The leader of `term` as far as we know; 0 = unknown. */
   lead: NodeId = 0;
   state: StateType = StateType.Follower;
@@ -75,6 +78,7 @@ export class Raft {
       this.vote = hs.vote;
     }
     assert(this.log.applied <= this.log.committed, () => `applied ${this.log.applied} > committed ${this.log.committed}`);
+    this.joining = !this.initialized();
     this.becomeFollower(this.term, 0);
   }
 
@@ -350,7 +354,7 @@ export class Raft {
       (this.vote === 0 && this.lead === 0) ||
       (m.type === MessageType.PreVote && m.term > this.term);
     const respType = m.type === MessageType.Vote ? MessageType.VoteResp : MessageType.PreVoteResp;
-    if (canVote && this.initialized() && this.log.isUpToDate(m.index, m.logTerm)) {
+    if (canVote && !this.stillJoining() && this.log.isUpToDate(m.index, m.logTerm)) {
       this.send({ type: respType, to: m.from, term: m.term });
       if (m.type === MessageType.Vote) {
         this.electionElapsed = 0;
@@ -361,19 +365,33 @@ export class Raft {
     }
   }
 
-  /**
-   * Whether this replica has ever had a configuration (from a bootstrap, a snapshot or its log). One
-   * that has none was just created to be added to a group and has received nothing yet: it grants no
-   * vote. Its node id may have held an earlier replica of the group that was removed and deleted
-   * (a reassignment there and back); a candidate with a stale log that still counts that id as a
-   * voter must not win with the empty newcomer's vote, which would stand in for a replica that held
-   * committed entries (found by the chaos harness: a committed entry overwritten). Once the leader
-   * has sent it a snapshot or entries it has a configuration and votes as usual; until then it is a
-   * learner in every configuration that includes it, so no election needs it.
-   */
+  /** Whether this replica has a configuration (from a bootstrap, a snapshot or its log). */
   private initialized(): boolean {
     const cs = this.membership.current();
     return cs.voters.length > 0 || cs.learners.length > 0;
+  }
+
+  /**
+   * A replica created empty to be added to a group grants no vote or pre-vote until its log reaches
+   * the commit index of the first append it received from a leader. Its node id may have held an
+   * earlier replica of the group that was removed and deleted (a reassignment there and back); a
+   * candidate with a stale log that still counts that id as a voter must not win with the newcomer's
+   * vote, which would stand in for a replica that held committed entries (found by the chaos
+   * harness: a committed entry overwritten). Every entry committed before the newcomer was added is
+   * at or below that commit index, so once its log reaches it, the usual up-to-date check refuses
+   * such candidates. Until then it is a learner in every configuration that includes it (it is
+   * promoted only once caught up), so no election needs its vote.
+   */
+  private stillJoining(): boolean {
+    if (!this.joining) return false;
+    if (this.joinTarget === undefined || this.log.lastIndex() < this.joinTarget) return true;
+    this.joining = false;
+    return false;
+  }
+
+  /** The first append or snapshot from a leader sets how far a joining replica must catch up. */
+  private noteJoinTarget(m: Message): void {
+    if (this.joining && this.joinTarget === undefined) this.joinTarget = m.type === MessageType.Snap ? m.snapshot!.meta.index : m.commit;
   }
 
   // ---- role step functions ----------------------------------------------------------------
@@ -382,6 +400,7 @@ export class Raft {
     switch (m.type) {
       case MessageType.App:
         this.heardFromLeader(m.from);
+        this.noteJoinTarget(m);
         this.handleAppend(m);
         return;
       case MessageType.Heartbeat:
@@ -390,6 +409,7 @@ export class Raft {
         return;
       case MessageType.Snap:
         this.heardFromLeader(m.from);
+        this.noteJoinTarget(m);
         this.handleSnapshot(m);
         return;
       case MessageType.TimeoutNow:

@@ -6,17 +6,26 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/core/index.js';
-import { MemoryStorage, MessageType, RawNode, type Message } from '../../src/raft/index.js';
+import { ConfChangeType, encodeConfChange, EntryType, MemoryStorage, MessageType, RawNode, type Entry, type Message } from '../../src/raft/index.js';
 import { entries } from './helpers.js';
 
-function voteRequest(type: MessageType.Vote | MessageType.PreVote, term: number, lastIndex: number, lastTerm: number): Message {
-  return { type, from: 3, to: 4, term, logTerm: lastTerm, index: lastIndex, entries: [], commit: 0, reject: false, rejectHint: 0 };
+function voteRequest(type: typeof MessageType.Vote | typeof MessageType.PreVote, term: number, lastIndex: number, lastTerm: number, from = 3): Message {
+  return { type, from, to: 4, term, logTerm: lastTerm, index: lastIndex, entries: [], commit: 0, reject: false, rejectHint: 0 };
 }
 
-function answer(node: RawNode): { type: MessageType; reject: boolean }[] {
+/** Persist the Ready into `storage` (as a host does), advance, and return its messages. */
+function answer(node: RawNode, storage?: MemoryStorage): { type: MessageType; reject: boolean }[] {
   const rd = node.ready();
+  if (storage) {
+    if (rd.entries.length > 0) storage.append(rd.entries);
+    if (rd.hardState) storage.setHardState(rd.hardState);
+  }
   node.advance(rd);
   return rd.messages.map((m) => ({ type: m.type, reject: m.reject }));
+}
+
+function append(term: number, prevIndex: number, prevTerm: number, ents: readonly Entry[], commit: number): Message {
+  return { type: MessageType.App, from: 2, to: 4, term, logTerm: prevTerm, index: prevIndex, entries: ents, commit, reject: false, rejectHint: 0 };
 }
 
 describe('a vote request to a replica without a configuration', () => {
@@ -36,5 +45,28 @@ describe('a vote request to a replica without a configuration', () => {
     node.step(voteRequest(MessageType.Vote, 2, 2, 1));
     expect(answer(node)).toEqual([{ type: MessageType.VoteResp, reject: false }]);
     expect(node.status().hardState.vote).toBe(3);
+  });
+
+  it('is refused by a newcomer fed an old prefix of the log until it reaches the commit index of its first append', () => {
+    const storage = new MemoryStorage({ voters: [], learners: [] });
+    const node = new RawNode({ id: 4, storage, rng: new SeededRng(1) });
+    // The leader (node 2, term 5) first sends entries 1-3 of 10 committed ones: an old prefix whose
+    // first entry is a configuration listing node 4 as a voter (its earlier, deleted replica).
+    const oldConf: Entry = { term: 1, index: 1, type: EntryType.ConfChange, data: encodeConfChange({ change: { type: ConfChangeType.AddVoter, nodeId: 4 }, confState: { voters: [2, 3, 4], learners: [] } }) };
+    node.step(append(5, 0, 0, [oldConf, ...entries(2, [1, 1])], 10));
+    answer(node, storage);
+    // The leader goes quiet for an election timeout (so no leader lease protects the newcomer); a
+    // stale candidate (node 3) whose log ends at 5, later than the newcomer's 3, asks: refused.
+    for (let t = 0; t < 25; t++) node.tick();
+    answer(node, storage);
+    node.step(voteRequest(MessageType.Vote, 6, 5, 1));
+    expect(answer(node, storage)).toEqual([{ type: MessageType.VoteResp, reject: true }]);
+    // Caught up to the first commit index seen (10): it votes as usual again, for an up-to-date candidate.
+    node.step(append(6, 3, 1, entries(4, [1, 1, 1, 1, 1, 1, 1]), 10));
+    answer(node, storage);
+    for (let t = 0; t < 25; t++) node.tick();
+    answer(node, storage);
+    node.step(voteRequest(MessageType.Vote, 7, 10, 1, 2));
+    expect(answer(node, storage)).toEqual([{ type: MessageType.VoteResp, reject: false }]);
   });
 });
