@@ -22,14 +22,14 @@
  * answer, with a new id instead of a bumped epoch).
  */
 import { RunnelError, type Rng } from '../core/index.js';
+import { asRunnelError } from '../api/errors.js';
 import type { ProduceRequest } from '../api/generated/runnel/v1/ProduceRequest.js';
 import { Connections, isRetriable, itemError, resolveClientOptions, unanswered, type ClientOptions, type ResolvedClientOptions } from './connection.js';
-import { MetadataCache } from './metadata-cache.js';
+import { MetadataCache, type TopicInfo } from './metadata-cache.js';
 import { Partitioner, RoundRobinPartitioner, StickyPartitioner, type TopicPartitions } from './partitioner.js';
 import { ProducerIdentity } from './producer-identity.js';
 import { RecordAccumulator, DEFAULT_ACCUMULATOR_CONFIG, recordSizeBytes, type ProducerBatch, type ProducerRecord } from './record-accumulator.js';
 import { encodeBatch, type RecordHeader } from '../log/index.js';
-import type { TopicInfo } from './metadata-cache.js';
 
 /** Kafka's bound for idempotent producers: the broker remembers a producer's last 5 batches per partition. */
 export const idempotentInFlightMax = 5;
@@ -109,10 +109,6 @@ function bytes(v: Uint8Array | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return Buffer.from(v, 'utf8');
   return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
-function asRunnelError(err: unknown): RunnelError {
-  return err instanceof RunnelError ? err : new RunnelError('RUNNEL_ERR_INTERNAL', [String(err)]);
 }
 
 /** A callback that throws must not break the producer's bookkeeping of the rest of the batch. */
@@ -346,7 +342,7 @@ export class Producer {
     try {
       await this.assignProducerIds(drained);
     } catch (err) {
-      const e = err instanceof RunnelError ? err : new RunnelError('RUNNEL_ERR_INTERNAL', [String(err)]);
+      const e = asRunnelError(err);
       for (const b of drained) this.retryOrFail(b, e, false);
       this.afterCompletions();
       return;
@@ -385,7 +381,7 @@ export class Producer {
         else this.retryOrFail(b, err ?? new RunnelError('RUNNEL_ERR_INTERNAL', ['no result']));
       }
     } catch (err) {
-      const e = err instanceof RunnelError ? err : new RunnelError('RUNNEL_ERR_INTERNAL', [String(err)]);
+      const e = asRunnelError(err);
       if (unanswered(e)) {
         // The leader may be gone (cut off, paused): look the leaders up again before the retry.
         this.metadata.noteUnanswered(address);
@@ -422,7 +418,7 @@ export class Producer {
         });
         out.push(b);
       } catch (err) {
-        this.fail(b, err instanceof RunnelError ? err : new RunnelError('RUNNEL_ERR_INTERNAL', [String(err)]));
+        this.fail(b, asRunnelError(err));
       }
     }
     return out;
