@@ -118,8 +118,9 @@ export function recordSizeBytes(record: ProducerRecord): number {
 }
 
 export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
-  private readonly partitions = new Map<string, PartitionState<R>>();
-  /** The same states by topic, then partition: `append`'s lookup without building a key per record. */
+  /** Every partition's state, in creation order (the drain rotates over them). */
+  private readonly states: PartitionState<R>[] = [];
+  /** The same states by topic, then partition: a lookup without building a key per record. */
   private readonly byTopic = new Map<string, PartitionState<R>[]>();
   /** Bytes of all records queued or in flight. Invariant: 0 ≤ bufferedBytes ≤ bufferMemoryBytesMax. */
   private bufferedBytes = 0;
@@ -166,7 +167,7 @@ export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
   /** The earliest time a currently queued batch becomes ready; Infinity if none is queued. */
   nextReadyMs(nowMs: number): number {
     let earliest = Infinity;
-    for (const state of this.partitions.values()) {
+    for (const state of this.states) {
       const head = state.queue[0];
       if (head !== undefined) earliest = Math.min(earliest, this.readyAtMs(state, head, nowMs));
     }
@@ -179,7 +180,7 @@ export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
    */
   drain(nowMs: number, maxRequestBytes: number, leaderOf: LeaderOf = () => NO_NODE): DrainedRequest<R>[] {
     const requests = new Map<NodeId, { batches: ProducerBatch<R>[]; sizeBytes: number }>();
-    const states = [...this.partitions.values()];
+    const states = this.states;
     for (let i = 0; i < states.length; i++) {
       const state = states[(this.drainStart + i) % states.length]!;
       const head = state.queue[0];
@@ -221,13 +222,13 @@ export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
 
   /** Batches queued (not in flight) for a partition, front first. For tests and metrics. */
   queued(tp: TopicPartition): readonly ProducerBatch<R>[] {
-    return this.byTopic.get(tp.topic)?.[tp.partition]?.queue ?? [];
+    return this.stateOf(tp)?.queue ?? [];
   }
 
   /** Every batch not yet completed: queued or in flight. */
   unfinished(): ProducerBatch<R>[] {
     const out: ProducerBatch<R>[] = [];
-    for (const state of this.partitions.values()) out.push(...state.queue, ...state.inFlight.values());
+    for (const state of this.states) out.push(...state.queue, ...state.inFlight.values());
     return out;
   }
 
@@ -254,7 +255,7 @@ export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
   }
 
   inFlightCount(tp: TopicPartition): number {
-    return this.partitions.get(key(tp))?.inFlight.size ?? 0;
+    return this.stateOf(tp)?.inFlight.size ?? 0;
   }
 
   private isSendable(state: PartitionState<R>, head: ProducerBatch<R>, nowMs: number): boolean {
@@ -311,20 +312,24 @@ export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
     let state = byPartition[tp.partition];
     if (state === undefined) {
       state = { tp: { topic: tp.topic, partition: tp.partition }, queue: [], inFlight: new Map(), nextSequence: 0 };
-      this.partitions.set(key(tp), state);
+      this.states.push(state);
       byPartition[tp.partition] = state;
     }
     return state;
   }
 
+  private stateOf(tp: TopicPartition): PartitionState<R> | undefined {
+    return this.byTopic.get(tp.topic)?.[tp.partition];
+  }
+
   private inFlightState(batch: ProducerBatch<R>): PartitionState<R> {
-    const state = this.partitions.get(key(batch.tp));
+    const state = this.stateOf(batch.tp);
     assert(state !== undefined && state.inFlight.has(batch.id), () => `batch ${batch.id} is not in flight`);
     return state;
   }
 
   private hasQueued(): boolean {
-    for (const state of this.partitions.values()) if (state.queue.length > 0) return true;
+    for (const state of this.states) if (state.queue.length > 0) return true;
     return false;
   }
 
@@ -334,10 +339,6 @@ export class RecordAccumulator<R extends ProducerRecord = ProducerRecord> {
       () => `bufferedBytes ${this.bufferedBytes} outside [0, ${this.config.bufferMemoryBytesMax}]`,
     );
   }
-}
-
-function key(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
 }
 
 function openBatch<R extends ProducerRecord>(state: PartitionState<R>): ProducerBatch<R> | undefined {
