@@ -19,7 +19,7 @@ import { MetadataCache } from './metadata-cache.js';
 import type { TopicPartition } from './record-accumulator.js';
 import { Subscription } from './subscription.js';
 import { appendRecords, type ConsumerRecord } from './fetched-records.js';
-import { firstUseful, OutstandingRounds, startedRound, type FetchOutcome, type FetchPart, type FetchRound } from './fetch-round.js';
+import { FetchRound, firstUseful, OutstandingRounds, type FetchOutcome, type FetchPart } from './fetch-round.js';
 
 export type { ConsumerRecord } from './fetched-records.js';
 
@@ -208,8 +208,7 @@ export class Consumer {
     else if (sub === undefined) await this.requireAssignedTopics();
     else if (sub.due(Date.now())) await this.refreshSubscription(sub).catch(() => undefined); // retried at the next poll
     await this.resolvePositions();
-    const byLeader = this.partsByLeader();
-    const leaderless = [...this.positions.values()].some(({ tp, pos }) => pos.kind === 'offset' && this.metadata.leaderAddress(tp.topic, tp.partition) === undefined);
+    const { byLeader, leaderless } = this.partsByLeader();
     if (leaderless) await this.metadata.refresh([...new Set(this.assignment().map((tp) => tp.topic))]).catch(() => undefined);
     if (byLeader.size === 0) {
       // Nothing assigned (subscribed topics not created yet): wait the whole poll; else retry soon.
@@ -230,24 +229,31 @@ export class Consumer {
 
   /** Starts the next round for every leader without one in flight, at the positions now, without waiting for data (fetch-round.ts). */
   private prefetch(): void {
-    for (const [address, parts] of this.partsByLeader()) {
+    for (const [address, parts] of this.partsByLeader().byLeader) {
       const kept = this.outstanding.take(address, parts);
       this.outstanding.put(kept ?? this.startRound(address, parts, 0));
     }
   }
 
-  /** The assigned partitions with a position, by their leader's address (those without a known leader left out). */
-  private partsByLeader(): Map<string, FetchPart[]> {
+  /**
+   * The assigned partitions with a position, by their leader's address; `leaderless` when some have
+   * no known leader (left out).
+   */
+  private partsByLeader(): { byLeader: Map<string, FetchPart[]>; leaderless: boolean } {
     const byLeader = new Map<string, FetchPart[]>();
+    let leaderless = false;
     for (const { tp, pos } of this.positions.values()) {
       if (pos.kind !== 'offset') continue;
       const address = this.metadata.leaderAddress(tp.topic, tp.partition);
-      if (address === undefined) continue;
+      if (address === undefined) {
+        leaderless = true;
+        continue;
+      }
       const list = byLeader.get(address);
       if (list === undefined) byLeader.set(address, [{ tp, offset: pos.offset }]);
       else list.push({ tp, offset: pos.offset });
     }
-    return byLeader;
+    return { byLeader, leaderless };
   }
 
   /** Closes the connections; in a group, first commits the current positions (with auto-commit) and leaves. */
@@ -296,7 +302,7 @@ export class Consumer {
       { maxWaitMs: waitMs, minBytes: 1, maxBytes: this.fetchMaxBytes, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })), recordBatches: true },
       waitMs + this.options.requestTimeoutMs,
     );
-    return startedRound(address, parts, call);
+    return new FetchRound(address, parts, call);
   }
 
   /** A settled round's records for positions that did not move meanwhile; advances them. Fetch errors are handled here. */

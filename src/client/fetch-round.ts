@@ -16,6 +16,7 @@
  * most fetchMaxBytes: the read-ahead is bounded.
  */
 import type { FetchResponse__Output } from '../api/generated/runnel/v1/FetchResponse.js';
+import { tpKey } from './group-partitions.js';
 import type { TopicPartition } from './record-accumulator.js';
 
 export interface FetchPart {
@@ -25,27 +26,27 @@ export interface FetchPart {
 
 export type FetchOutcome = { readonly res: FetchResponse__Output } | { readonly err: unknown };
 
-export interface FetchRound {
-  readonly address: string;
-  readonly parts: readonly FetchPart[];
-  readonly outcome: Promise<FetchOutcome>;
-  /** Set once the outcome is known. */
+/** One Fetch in flight to one leader; `settled` is set once its outcome is known. */
+export class FetchRound {
   settled: FetchOutcome | undefined;
-}
+  readonly outcome: Promise<FetchOutcome>;
 
-export function startedRound(address: string, parts: readonly FetchPart[], call: Promise<FetchResponse__Output>): FetchRound {
-  const round: FetchRound = { address, parts, outcome: undefined as unknown as Promise<FetchOutcome>, settled: undefined };
-  const outcome: Promise<FetchOutcome> = call.then(
-    (res) => (round.settled = { res }),
-    (err: unknown) => (round.settled = { err }),
-  );
-  return Object.assign(round, { outcome });
+  constructor(
+    readonly address: string,
+    readonly parts: readonly FetchPart[],
+    call: Promise<FetchResponse__Output>,
+  ) {
+    this.outcome = call.then(
+      (res) => (this.settled = { res }),
+      (err: unknown) => (this.settled = { err }),
+    );
+  }
 }
 
 function samePositions(a: readonly FetchPart[], b: readonly FetchPart[]): boolean {
   if (a.length !== b.length) return false;
-  const offsets = new Map(a.map((p) => [`${p.tp.topic}\u0000${p.tp.partition}`, p.offset]));
-  return b.every((p) => offsets.get(`${p.tp.topic}\u0000${p.tp.partition}`) === p.offset);
+  const offsets = new Map(a.map((p) => [tpKey(p.tp), p.offset]));
+  return b.every((p) => offsets.get(tpKey(p.tp)) === p.offset);
 }
 
 /** An outcome worth returning from a poll at once: records, or an error to handle. */

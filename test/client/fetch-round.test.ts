@@ -4,7 +4,7 @@
  * next poll only while they match the positions, and never reuses an empty answer.
  */
 import { describe, expect, it } from 'vitest';
-import { firstUseful, OutstandingRounds, startedRound, type FetchPart } from '../../src/client/fetch-round.js';
+import { FetchRound, firstUseful, OutstandingRounds, type FetchPart } from '../../src/client/fetch-round.js';
 import type { FetchResponse__Output } from '../../src/api/generated/runnel/v1/FetchResponse.js';
 
 const parts = (offset: number): FetchPart[] => [{ tp: { topic: 't', partition: 0 }, offset }];
@@ -24,7 +24,7 @@ function response(batches: number): FetchResponse__Output {
 function manualRound(address: string, offset: number) {
   let answer!: (res: FetchResponse__Output) => void;
   const call = new Promise<FetchResponse__Output>((resolve) => (answer = resolve));
-  return { round: startedRound(address, parts(offset), call), answer };
+  return { round: new FetchRound(address, parts(offset), call), answer };
 }
 
 describe('fetch rounds', () => {
