@@ -157,20 +157,12 @@ export class HostedGroup {
   /**
    * Step 1: stage the Ready's persistent parts into the engine's group-commit batch. A received
    * snapshot goes first (it replaces the log), then entries, then the hard state whose commit may
-   * point into them. Returns what the pass must do before sending and applying:
-   * - 'sync' (rd.mustSync: entries, a snapshot, or a new term or vote): await the flush (Raft's rule:
-   *   durable before any message that depends on it leaves);
-   * - 'lazy': only the commit index moved. It need not be durable first (etcd's MustSync): a lost
-   *   commit index is learned again from the leader, and everything applying the entries stages
-   *   afterwards lands in the same or a later LevelDB batch, so it is never on disk without it;
-   * - 'none': nothing staged.
+   * point into them.
    */
-  stage(rd: Ready): 'sync' | 'lazy' | 'none' {
+  stage(rd: Ready): void {
     if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
     if (rd.entries.length > 0) this.storage.append(rd.entries);
     if (rd.hardState) this.storage.setHardState(rd.hardState);
-    if (rd.mustSync) return 'sync';
-    return rd.hardState ? 'lazy' : 'none';
   }
 
   /** Step 3 (after the flush and the sends): settle acks=1 waiters, apply, settle the rest. */

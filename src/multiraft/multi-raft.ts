@@ -313,14 +313,17 @@ export class MultiRaft {
   }
 
   /**
-   * Persist (one flush for all groups), then send, then apply and advance. A pass that staged only
-   * commit indexes does not wait for them (HostedGroup.stage): the engine writes them on its own.
+   * Persist (one flush for all groups), then send, then apply and advance. The flush is awaited only
+   * when some Ready must be synced (Ready.mustSync: entries, a snapshot, a new term or vote; Raft's
+   * rule: durable before any message that depends on it leaves). A pass that staged only commit
+   * indexes goes on without waiting (etcd's MustSync): a lost commit index is learned again from the
+   * leader, and the engine writes it on its own, before anything applying the entries stages later,
+   * so it is never missing from the disk under what depends on it.
    */
   private async process(work: readonly Work[]): Promise<void> {
     this.counters.passes++;
-    let mustSync = false;
-    for (const w of work) if (w.group.stage(w.rd) === 'sync') mustSync = true;
-    if (mustSync) {
+    for (const w of work) w.group.stage(w.rd);
+    if (work.some((w) => w.rd.mustSync)) {
       this.counters.flushes++;
       await this.config.engine.flush();
     }
