@@ -24,7 +24,7 @@
  * bytes (just under a batch's 1 MiB limit), as throughput benchmarks of Kafka-style logs usually
  * set it; the latency runs use the same producer settings.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { Cluster } from '../../test/e2e/harness/cluster.js';
 import { cliMainPath, ensureDistBuilt, repoRoot } from '../../test/e2e/harness/dist.js';
 import { addressOf } from '../../test/e2e/harness/health.js';
+import { run } from '../../test/support/child-process.js';
 import { startJetStreamCluster } from './jetstream-cluster.js';
 
 interface Params {
@@ -102,20 +103,10 @@ function parse(argv: string[]): Params {
 // ---- child processes and CPU ------------------------------------------------------------------
 
 /** Runs a child to completion (bounded in time); its stdout, or an error with its output's tail. */
-function run(command: string, args: readonly string[], timeoutMs = childTimeoutMs): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}:\n${(out + err).slice(-2_000)}`));
-    });
-  });
+async function runChild(command: string, args: readonly string[]): Promise<string> {
+  const r = await run(command, args, { timeoutMs: childTimeoutMs });
+  if (r.code === 0) return r.stdout;
+  throw new Error(`${command} ${args.join(' ')} ${r.timedOut ? `ran past ${childTimeoutMs} ms` : `exited with ${r.code}`}:\n${(r.stdout + r.stderr).slice(-2_000)}`);
 }
 
 /** Busy and total jiffies of the whole box (the cpu line of /proc/stat). */
@@ -137,7 +128,7 @@ async function withCpu<T>(step: () => Promise<T>): Promise<{ value: T; boxCpuPer
 
 // ---- Runnel ---------------------------------------------------------------------------------------
 
-const cli = (args: readonly string[]): Promise<string> => run(process.execPath, [cliMainPath, ...args]);
+const cli = (args: readonly string[]): Promise<string> => runChild(process.execPath, [cliMainPath, ...args]);
 
 interface PerfLine {
   recordsPerSec: number;
@@ -216,7 +207,7 @@ interface JetStreamProduce {
 
 function jetStreamClient(args: readonly string[]): Promise<Record<string, unknown>> {
   const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
-  return run(tsx, [join(repoRoot, 'scripts', 'bench', 'jetstream-client.ts'), ...args]).then((out) => {
+  return runChild(tsx, [join(repoRoot, 'scripts', 'bench', 'jetstream-client.ts'), ...args]).then((out) => {
     const line = out.trim().split('\n').pop() ?? '';
     return JSON.parse(line) as Record<string, unknown>;
   });
