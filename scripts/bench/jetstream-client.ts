@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
+import { latencyHistogramOptions } from '../../src/cli/commands/latency-histogram.js';
 import { connect, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type NatsConnection } from 'nats';
 
 interface Params {
@@ -39,8 +40,6 @@ const WINDOW_MAX = 100_000;
 /** A PubAck or API reply later than this fails the run (the default 5 s is too short under a full window). */
 const REQUEST_TIMEOUT_MS = 60_000;
 const CLOSE_TIMEOUT_MS = 5_000;
-/** Latencies from 1 µs to 1 h, 3 significant digits (as producer-perf-test). */
-const histogramOptions = { lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 } as const;
 /** Messages per pull request of the ordered consumer, and their payload bytes at most. */
 const CONSUME_MAX_MESSAGES = 100_000;
 const CONSUME_MAX_BUFFERED_BYTES = 32 * MB;
@@ -125,7 +124,7 @@ function aheadOfRateMs(rate: number, sent: number, startMs: number): number {
 
 /** Send-to-PubAck latencies (µs) in an HDR histogram, reported in ms. */
 class LatencyRecorder {
-  private readonly histogramUs = hdr.build(histogramOptions);
+  private readonly histogramUs = hdr.build(latencyHistogramOptions);
   private sumUs = 0;
   private count = 0;
 

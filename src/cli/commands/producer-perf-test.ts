@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import * as hdr from 'hdr-histogram-js';
 import { Producer } from '../../client/index.js';
 import { clientCommand, cliClientOptions, CliError, bootstrapList, parseProperties, positiveInt, reaching, type TlsFlags } from './common.js';
+import { latencyHistogramOptions } from './latency-histogram.js';
 import { producerSettings } from './producer-props.js';
 
 interface PerfOptions extends TlsFlags {
@@ -24,8 +25,6 @@ interface PerfOptions extends TlsFlags {
 const reportIntervalMs = 5_000;
 /** Sends awaiting their acknowledgement at most: the tool waits for one before starting another. */
 const outstandingMax = 50_000;
-/** Latencies from 1 µs to 1 h, 3 significant digits. */
-const histogramOptions = { lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 } as const;
 
 const mb = 1024 * 1024;
 const fixed = (n: number, digits: number) => n.toFixed(digits);
@@ -41,7 +40,7 @@ class Window {
     readonly startMs: number,
     withPercentiles: boolean,
   ) {
-    this.latencyUs = withPercentiles ? hdr.build(histogramOptions) : undefined;
+    this.latencyUs = withPercentiles ? hdr.build(latencyHistogramOptions) : undefined;
   }
 
   record(latencyUs: number, bytes: number): void {
