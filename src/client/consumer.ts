@@ -18,7 +18,8 @@ import { leaderOffset } from './leader-offsets.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { TopicPartition } from './record-accumulator.js';
 import { Subscription } from './subscription.js';
-import { appendRecords, type ConsumerRecord } from './fetched-records.js';
+import type { ConsumerRecord } from './fetched-records.js';
+import { CompletedFetch, FetchBuffer, MAX_POLL_RECORDS_DEFAULT } from './fetch-buffer.js';
 import { FetchRound, firstUseful, OutstandingRounds, type FetchOutcome, type FetchPart } from './fetch-round.js';
 
 export type { ConsumerRecord } from './fetched-records.js';
@@ -29,6 +30,11 @@ export interface ConsumerOptions extends ClientOptions {
   /** Bytes of one Fetch response at most, and per partition. */
   readonly fetchMaxBytes?: number;
   readonly partitionMaxBytes?: number;
+  /**
+   * Kafka's max.poll.records: records one `poll` returns at most (default 500). The rest of a Fetch
+   * answer stays buffered as the fetched bytes and is decoded by the next polls (fetch-buffer.ts).
+   */
+  readonly maxPollRecords?: number;
   /**
    * With `subscribe`: how old metadata may get before `poll` refreshes it, so partitions added to
    * the topics are picked up (Kafka's metadata.max.age.ms, 5 min there; 5 s here, as it is also how
@@ -60,6 +66,8 @@ export class Consumer {
   readonly metadata: MetadataCache;
   private readonly positions = new PartitionPositions();
   private readonly outstanding = new OutstandingRounds();
+  private readonly buffer = new FetchBuffer();
+  private readonly maxPollRecords: number;
   /** "topic/partition" -> the highest high watermark a fetch answer has shown (see outOfRange). */
   private readonly highWatermarks = new Map<string, number>();
   private readonly resetSpec: ResetSpec;
@@ -82,6 +90,10 @@ export class Consumer {
     this.fetchMaxBytes = options.fetchMaxBytes ?? 4 << 20;
     this.partitionMaxBytes = options.partitionMaxBytes ?? 1 << 20;
     this.metadataMaxAgeMs = options.metadataMaxAgeMs ?? 5_000;
+    this.maxPollRecords = options.maxPollRecords ?? MAX_POLL_RECORDS_DEFAULT;
+    if (!Number.isSafeInteger(this.maxPollRecords) || this.maxPollRecords < 1) {
+      throw new RunnelError('RUNNEL_ERR_INVALID_CONFIG', [`maxPollRecords must be a positive integer, got ${this.maxPollRecords}`]);
+    }
     this.groupOptions = options;
     if (options.groupId !== undefined && (options.groupId.length === 0 || options.groupId.length > 249)) {
       throw new RunnelError('RUNNEL_ERR_INVALID_CONFIG', ['groupId must have 1..249 characters']);
@@ -142,6 +154,7 @@ export class Consumer {
     if (this.group) this.leaving = this.group.close(this.positions.currentOffsets());
     this.group = undefined;
     this.positions.clear();
+    this.buffer.clear();
   }
 
   /**
@@ -197,8 +210,9 @@ export class Consumer {
   }
 
   /**
-   * Fetches from every assigned partition's leader, waiting up to `maxWaitMs` for records. Returns
-   * the records (possibly none), per partition in offset order, and advances the positions.
+   * Returns up to `maxPollRecords` records (possibly none), per partition in offset order, and
+   * advances the positions past them: buffered ones at once, else fetched from every assigned
+   * partition's leader, waiting up to `maxWaitMs` for records.
    */
   async poll(maxWaitMs: number): Promise<ConsumerRecord[]> {
     const deadline = Date.now() + maxWaitMs;
@@ -208,6 +222,11 @@ export class Consumer {
     else if (sub === undefined) await this.requireAssignedTopics();
     else if (sub.due(Date.now())) await this.refreshSubscription(sub).catch(() => undefined); // retried at the next poll
     await this.resolvePositions();
+    const buffered = this.buffer.drain(this.maxPollRecords, this.positions);
+    if (buffered.length > 0) {
+      this.prefetch();
+      return buffered;
+    }
     const { byLeader, leaderless } = this.partsByLeader();
     if (leaderless) await this.metadata.refresh([...new Set(this.assignment().map((tp) => tp.topic))]).catch(() => undefined);
     if (byLeader.size === 0) {
@@ -218,11 +237,11 @@ export class Consumer {
     const waitMs = Math.max(0, deadline - Date.now());
     const rounds = [...byLeader].map(([address, parts]) => this.outstanding.take(address, parts) ?? this.startRound(address, parts, waitMs));
     await firstUseful(rounds, waitMs);
-    const records: ConsumerRecord[] = [];
     for (const r of rounds) {
       if (r.settled === undefined) this.outstanding.put(r);
-      else records.push(...(await this.applyRound(r, r.settled)));
+      else await this.applyRound(r, r.settled);
     }
+    const records = this.buffer.drain(this.maxPollRecords, this.positions);
     if (records.length > 0) this.prefetch();
     return records;
   }
@@ -236,14 +255,14 @@ export class Consumer {
   }
 
   /**
-   * The assigned partitions with a position, by their leader's address; `leaderless` when some have
-   * no known leader (left out).
+   * The assigned partitions to fetch (with a position and no records buffered there), by their
+   * leader's address; `leaderless` when some have no known leader (left out).
    */
   private partsByLeader(): { byLeader: Map<string, FetchPart[]>; leaderless: boolean } {
     const byLeader = new Map<string, FetchPart[]>();
     let leaderless = false;
     for (const { tp, pos } of this.positions.values()) {
-      if (pos.kind !== 'offset') continue;
+      if (pos.kind !== 'offset' || this.buffer.holds(tpKey(tp), pos.offset)) continue;
       const address = this.metadata.leaderAddress(tp.topic, tp.partition);
       if (address === undefined) {
         leaderless = true;
@@ -263,6 +282,7 @@ export class Consumer {
     if (group) await group.close(this.positions.currentOffsets());
     await this.leaving;
     this.outstanding.clear();
+    this.buffer.clear();
     this.conns.close();
   }
 
@@ -305,8 +325,8 @@ export class Consumer {
     return new FetchRound(address, parts, call);
   }
 
-  /** A settled round's records for positions that did not move meanwhile; advances them. Fetch errors are handled here. */
-  private async applyRound(round: FetchRound, outcome: FetchOutcome): Promise<ConsumerRecord[]> {
+  /** Buffers a settled round's batches for positions that did not move meanwhile. Fetch errors are handled here. */
+  private async applyRound(round: FetchRound, outcome: FetchOutcome): Promise<void> {
     const { address, parts } = round;
     const sent = new Map(parts.map((p) => [tpKey(p.tp), p.offset]));
     const byTopic = new Set(parts.map((p) => p.tp.topic));
@@ -315,15 +335,14 @@ export class Consumer {
       // A fetch changes nothing: after a failure, look the leaders up again and let the next poll retry.
       if (err instanceof RunnelError && err.code === 'RUNNEL_ERR_NOT_LEADER') {
         for (const p of parts) this.metadata.onNotLeader(p.tp.topic, p.tp.partition, err);
-        return [];
+        return;
       }
       if (unanswered(err)) this.metadata.noteUnanswered(address);
       await this.metadata.refresh([...byTopic]).catch(() => undefined);
       if (err instanceof RunnelError && err.definite && err.code !== 'RUNNEL_ERR_PROPOSAL_DROPPED') throw err;
-      return [];
+      return;
     }
     const res = outcome.res;
-    const out: ConsumerRecord[] = [];
     for (const t of res.topics) {
       for (const p of t.partitions) {
         const tp = { topic: t.topic, partition: p.partition };
@@ -341,11 +360,10 @@ export class Consumer {
         }
         const from = entry.pos.offset;
         this.highWatermarks.set(tpKey(tp), Math.max(this.highWatermarks.get(tpKey(tp)) ?? 0, Number(p.highWatermark)));
-        for (const data of p.recordBatches) appendRecords(tp, data, from, out);
-        if (p.nextOffset > from) entry.pos = { kind: 'offset', offset: p.nextOffset };
+        if (p.recordBatches.length > 0) this.buffer.add(new CompletedFetch(tp, from, p.recordBatches, Number(p.nextOffset)));
+        else if (p.nextOffset > from) entry.pos = { kind: 'offset', offset: Number(p.nextOffset) };
       }
     }
-    return out;
   }
 
   /**

@@ -9,7 +9,7 @@
  * prefetches (Kafka's consumer fetches ahead the same way): the next round for each leader, at the
  * new positions, with max_wait_ms 0, so the nodes read and send while the application works.
  *
- * A kept round is used only if its partitions and offsets are exactly the current positions (a
+ * A kept round is used only if each of its partitions is still to be fetched at the same offset (a
  * seek, a revocation or a moved leader makes it stale: it is dropped unread), and a settled one only
  * if it brought records or an error (an empty answer is replaced by a fresh long-poll, so
  * poll(maxWaitMs) still waits when caught up). At most one round per leader is outstanding, each at
@@ -43,10 +43,11 @@ export class FetchRound {
   }
 }
 
-function samePositions(a: readonly FetchPart[], b: readonly FetchPart[]): boolean {
-  if (a.length !== b.length) return false;
-  const offsets = new Map(a.map((p) => [tpKey(p.tp), p.offset]));
-  return b.every((p) => offsets.get(tpKey(p.tp)) === p.offset);
+/** Every partition of `round` is still to be fetched, at the same offset (`wanted` may hold more). */
+function stillWanted(round: readonly FetchPart[], wanted: readonly FetchPart[]): boolean {
+  if (round.length > wanted.length) return false;
+  const offsets = new Map(wanted.map((p) => [tpKey(p.tp), p.offset]));
+  return round.every((p) => offsets.get(tpKey(p.tp)) === p.offset);
 }
 
 /** An outcome worth returning from a poll at once: records, or an error to handle. */
@@ -82,12 +83,16 @@ export class OutstandingRounds {
     this.rounds.set(round.address, round);
   }
 
-  /** The kept round for `address` if it is still usable for `parts` (see above); the slot is emptied. */
+  /**
+   * The kept round for `address` if it is still usable for `parts` (see above); the slot is emptied.
+   * A round for some of `parts` is usable: a partition that became fetchable since (its buffered
+   * records all handed out) waits for the next round rather than the round in flight being wasted.
+   */
   take(address: string, parts: readonly FetchPart[]): FetchRound | undefined {
     const round = this.rounds.get(address);
     if (round === undefined) return undefined;
     this.rounds.delete(address);
-    if (!samePositions(round.parts, parts)) return undefined;
+    if (!stillWanted(round.parts, parts)) return undefined;
     if (round.settled !== undefined && !worthReturning(round.settled)) return undefined;
     return round;
   }

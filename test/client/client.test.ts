@@ -115,6 +115,41 @@ describe('client library', () => {
     }
   }, 30_000);
 
+  it('maxPollRecords bounds every poll, positions follow the records handed out, and a seek drops what was buffered', async () => {
+    const [created] = await admin.createTopics([{ name: 'bounded', numPartitions: 1, replicationFactor: 1 }]);
+    expect(created!.error).toBeNull();
+    const producer = new Producer({ bootstrapServers: [bootstrap], lingerMs: 5, batchSizeBytes: 1 << 20 });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => producer.send('bounded', { value: `v${i}` })));
+    await producer.close();
+    expect(() => new Consumer({ bootstrapServers: [bootstrap], maxPollRecords: 0 })).toThrow(expect.objectContaining({ code: 'RUNNEL_ERR_INVALID_CONFIG' }));
+    const consumer = new Consumer({ bootstrapServers: [bootstrap], autoOffsetReset: 'earliest', maxPollRecords: 50 });
+    const tp = { topic: 'bounded', partition: 0 };
+    const readAll = async (count: number) => {
+      const got: ConsumerRecord[] = [];
+      const until = Date.now() + 20_000;
+      while (got.length < count && Date.now() < until) {
+        const polled = await consumer.poll(500);
+        expect(polled.length).toBeLessThanOrEqual(50);
+        got.push(...polled);
+        if (polled.length > 0) expect(consumer.position(tp)).toBe(polled.at(-1)!.offset + 1);
+      }
+      return got;
+    };
+    try {
+      consumer.assign([tp]);
+      const first = await readAll(100);
+      expect(first.map((r) => r.offset)).toEqual(Array.from({ length: first.length }, (_, i) => i));
+      expect(first.length).toBeLessThan(300); // the answer had more: the rest is buffered
+      consumer.seek(tp, 20); // the rest of the answer (buffered) is for offset 100 on: dropped
+      const rest = await readAll(280);
+      expect(rest.map((r) => r.value.toString())).toEqual(Array.from({ length: 280 }, (_, i) => `v${20 + i}`));
+      expect(consumer.position(tp)).toBe(300);
+      expect(await consumer.poll(200)).toEqual([]);
+    } finally {
+      await consumer.close();
+    }
+  }, 30_000);
+
   it('acks 1 and 0, null keys and an explicit partition', async () => {
     expect((await admin.createTopics([{ name: 'acks', numPartitions: 3, replicationFactor: 1 }]))[0]!.error).toBeNull();
     const one = new Producer({ bootstrapServers: [bootstrap], acks: '1', lingerMs: 0 });

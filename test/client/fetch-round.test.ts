@@ -1,7 +1,8 @@
 /**
  * The consumer's fetch rounds (src/client/fetch-round.ts) as pure logic: a poll returns on the first
  * useful answer without waiting for a leader that is long-polling, keeps unsettled rounds for the
- * next poll only while they match the positions, and never reuses an empty answer.
+ * next poll only while each of their partitions is still wanted at the same offset, and never reuses
+ * an empty answer.
  */
 import { describe, expect, it } from 'vitest';
 import { FetchRound, firstUseful, OutstandingRounds, type FetchPart } from '../../src/client/fetch-round.js';
@@ -74,5 +75,16 @@ describe('fetch rounds', () => {
     await full.round.outcome;
     kept.put(full.round);
     expect(kept.take('a', parts(5))).toBe(full.round);
+  });
+
+  it('a round for some of the partitions wanted is used; one for a partition no longer wanted is dropped', () => {
+    const kept = new OutstandingRounds();
+    const r = manualRound('a', 5);
+    const more: FetchPart[] = [...parts(5), { tp: { topic: 't', partition: 1 }, offset: 0 }];
+    kept.put(r.round);
+    expect(kept.take('a', more)).toBe(r.round); // partition 1 just became fetchable: it waits for the next round
+    const both = new FetchRound('a', more, new Promise<FetchResponse__Output>(() => {}));
+    kept.put(both);
+    expect(kept.take('a', parts(5))).toBeUndefined(); // partition 1 is no longer fetched here (buffered, revoked)
   });
 });
