@@ -124,7 +124,7 @@ export function fromServiceError(err: Partial<grpc.ServiceError>): RunnelError {
   const status = err.code ?? GrpcStatus.UNKNOWN;
   const what = `gRPC status ${grpc.status[status] ?? status}: ${err.details ?? err.message ?? ''}`;
   const details = { grpcStatus: status };
-  if (status === GrpcStatus.DEADLINE_EXCEEDED) return new RunnelError('RUNNEL_ERR_TIMEOUT', ['(client deadline)'], details);
+  if (status === GrpcStatus.DEADLINE_EXCEEDED) return new RunnelError('RUNNEL_ERR_TIMEOUT', ['the client deadline passed'], details);
   if (status === GrpcStatus.INVALID_ARGUMENT || status === GrpcStatus.UNIMPLEMENTED) {
     return new RunnelError('RUNNEL_ERR_INVALID_REQUEST', [what], details);
   }

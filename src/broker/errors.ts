@@ -35,7 +35,7 @@ export function withLeaderHint(err: unknown, image: MetadataImage, self: NodeId,
 }
 
 export function timeoutError(timeoutMs: number): RunnelError {
-  return new RunnelError('RUNNEL_ERR_TIMEOUT', [timeoutMs]);
+  return new RunnelError('RUNNEL_ERR_TIMEOUT', [`after ${timeoutMs} ms`]);
 }
 
 /** Resolve as `p`, or reject with TIMEOUT (indefinite) after timeoutMs. */

@@ -218,7 +218,7 @@ export class Producer {
       if (tps === undefined) throw new RunnelError('RUNNEL_ERR_UNKNOWN_TOPIC', [topic]);
       if (this.tryAppend(topic, tps, record, callback)) return;
       const nowMs = Date.now();
-      if (nowMs >= deadline) throw new RunnelError('RUNNEL_ERR_TIMEOUT', [`${this.deliveryTimeoutMs} (waiting for buffer memory; nothing was sent)`]);
+      if (nowMs >= deadline) throw new RunnelError('RUNNEL_ERR_TIMEOUT', [`after ${this.deliveryTimeoutMs} ms waiting for buffer memory; nothing was sent`]);
       this.wake();
       await this.completion(deadline - nowMs);
     }

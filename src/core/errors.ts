@@ -55,7 +55,7 @@ export const ErrorCatalog = {
   RUNNEL_ERR_INVALID_CONFIG: spec('invalid config: %s', GrpcStatus.INVALID_ARGUMENT, true),
   RUNNEL_ERR_INVALID_REQUEST: spec('invalid request: %s', GrpcStatus.INVALID_ARGUMENT, true),
   RUNNEL_ERR_RECORD_TOO_LARGE: spec('record batch of %s bytes exceeds the limit of %s bytes', GrpcStatus.INVALID_ARGUMENT, true),
-  RUNNEL_ERR_TIMEOUT: spec('timed out after %s ms; the write may or may not have happened', GrpcStatus.DEADLINE_EXCEEDED, false),
+  RUNNEL_ERR_TIMEOUT: spec('timed out (%s); the write may or may not have happened', GrpcStatus.DEADLINE_EXCEEDED, false),
   RUNNEL_ERR_OFFSET_OUT_OF_RANGE: spec('offset %s is outside the available range [%s, %s] of %s', GrpcStatus.OUT_OF_RANGE, true),
   RUNNEL_ERR_CORRUPT: spec('corrupt data: %s', GrpcStatus.DATA_LOSS, true),
   RUNNEL_ERR_INTERNAL: spec('internal error: %s', GrpcStatus.INTERNAL, false),

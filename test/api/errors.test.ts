@@ -105,6 +105,7 @@ describe('RunnelError <-> gRPC status', () => {
     const metadata = new grpc.Metadata();
     const of = (code: grpc.status, details = 'd') => fromServiceError({ code, details, metadata });
     expect([of(grpc.status.DEADLINE_EXCEEDED).code, of(grpc.status.DEADLINE_EXCEEDED).definite]).toEqual(['RUNNEL_ERR_TIMEOUT', false]);
+    expect(of(grpc.status.DEADLINE_EXCEEDED).message).toBe('timed out (the client deadline passed); the write may or may not have happened');
     expect([of(grpc.status.UNAVAILABLE).code, of(grpc.status.UNAVAILABLE).definite]).toEqual(['RUNNEL_ERR_INTERNAL', false]);
     expect([of(grpc.status.RESOURCE_EXHAUSTED).code, of(grpc.status.RESOURCE_EXHAUSTED).definite]).toEqual(['RUNNEL_ERR_INTERNAL', false]);
     expect([of(grpc.status.UNIMPLEMENTED).code, of(grpc.status.UNIMPLEMENTED).definite]).toEqual(['RUNNEL_ERR_INVALID_REQUEST', true]);
