@@ -63,6 +63,8 @@ interface LatencyRun {
   readonly p99: number;
   readonly p999: number;
   readonly max: number;
+  /** The box's CPU use during the run, % of all cores: how near saturation "50% of max" is. */
+  readonly boxCpuPercent: number;
 }
 
 const warmupRecords = 20_000;
@@ -178,8 +180,8 @@ async function benchRunnel(p: Params, commonRate: number | undefined, log: (line
     const rate = Math.max(1, Math.floor(produced.value.recordsPerSec / 2));
     log(`runnel: consume ${Math.round(consumed.value)} records/s; latency run at ${rate} records/s`);
     const latencyRun = async (r: number): Promise<LatencyRun> => {
-      const l = await producePerf(r * p.latencySeconds, r);
-      return { rate: r, achieved: l.recordsPerSec, p50: l.p50, p99: l.p99, p999: l.p999, max: l.max };
+      const { value: l, boxCpuPercent } = await withCpu(() => producePerf(r * p.latencySeconds, r));
+      return { rate: r, achieved: l.recordsPerSec, p50: l.p50, p99: l.p99, p999: l.p999, max: l.max, boxCpuPercent };
     };
     const latency = await latencyRun(rate);
     if (commonRate !== undefined) log(`runnel: latency run at the common rate, ${commonRate} records/s`);
@@ -229,8 +231,8 @@ async function benchJetStream(p: Params, log: (line: string) => void): Promise<S
     const consumed = await withCpu(async () => (await jetStreamClient(['consume', ...common, '--records', String(p.records + warmupRecords)])) as unknown as { recordsPerSec: number });
     const rate = Math.max(1, Math.floor(produced.value.recordsPerSec / 2));
     log(`jetstream: consume ${Math.round(consumed.value.recordsPerSec)} records/s; latency run at ${rate} records/s`);
-    const latency = await producePerf(rate * p.latencySeconds, rate);
-    const run: LatencyRun = { rate, achieved: latency.recordsPerSec, p50: latency.latencyMs.p50, p99: latency.latencyMs.p99, p999: latency.latencyMs.p999, max: latency.latencyMs.max };
+    const { value: latency, boxCpuPercent } = await withCpu(() => producePerf(rate * p.latencySeconds, rate));
+    const run: LatencyRun = { rate, achieved: latency.recordsPerSec, p50: latency.latencyMs.p50, p99: latency.latencyMs.p99, p999: latency.latencyMs.p999, max: latency.latencyMs.max, boxCpuPercent };
     return {
       system: 'jetstream',
       produce: { recordsPerSec: produced.value.recordsPerSec, mbPerSec: produced.value.mbPerSec, p50: produced.value.latencyMs.p50, p99: produced.value.latencyMs.p99, boxCpuPercent: produced.boxCpuPercent },
@@ -261,13 +263,16 @@ export function table(p: Params, runnel: SystemResult, jetstream: SystemResult |
     ['produce, MB/s', (r) => r.produce.mbPerSec, (n) => n.toFixed(2), 'higher'],
     ['produce, box CPU %', (r) => r.produce.boxCpuPercent, (n) => n.toFixed(0), 'lower'],
     ['consume, records/s (from the first record)', (r) => r.consume.recordsPerSec, int, 'higher'],
+    ['consume, box CPU %', (r) => r.consume.boxCpuPercent, (n) => n.toFixed(0), 'lower'],
     ['latency run: rate (50% of own max), records/s', (r) => r.latency.rate, int, 'higher'],
     ['latency run: p50', (r) => r.latency.p50, ms, 'lower'],
     ['latency run: p99', (r) => r.latency.p99, ms, 'lower'],
     ['latency run: p99.9', (r) => r.latency.p999, ms, 'lower'],
+    ['latency run: box CPU %', (r) => r.latency.boxCpuPercent, (n) => n.toFixed(0), 'lower'],
     ['same-rate run: rate, records/s', (r) => r.commonLatency?.rate ?? NaN, int, 'higher'],
     ['same-rate run: p50', (r) => r.commonLatency?.p50 ?? NaN, ms, 'lower'],
     ['same-rate run: p99', (r) => r.commonLatency?.p99 ?? NaN, ms, 'lower'],
+    ['same-rate run: box CPU %', (r) => r.commonLatency?.boxCpuPercent ?? NaN, (n) => n.toFixed(0), 'lower'],
   ];
   const lines = [
     `${p.records.toLocaleString('en-US')} records of ${p.recordBytes} B; Runnel topic with ${p.partitions} partition(s), RF 3, acks=all (fsynced by a majority), batch.size=${p.batchSizeBytes}, linger.ms=${p.lingerMs}; JetStream stream R3, file storage (nats-server ${natsServerVersion()}: acknowledged once a majority holds it, fsynced in the background)`,

@@ -31,6 +31,10 @@ describe('npm run bench -- compare', () => {
         expect(s.latency.achieved, s.system).toBeGreaterThan(0);
         expect(s.latency.p99, s.system).toBeGreaterThanOrEqual(s.latency.p50);
         expect(s.commonLatency?.rate, s.system).toBe(out.jetstream.latency.rate);
+        for (const cpu of [s.produce.boxCpuPercent, s.consume.boxCpuPercent, s.latency.boxCpuPercent]) {
+          expect(cpu, s.system).toBeGreaterThan(0);
+          expect(cpu, s.system).toBeLessThanOrEqual(100);
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
