@@ -78,7 +78,12 @@ export class Raft {
       this.vote = hs.vote;
     }
     assert(this.log.applied <= this.log.committed, () => `applied ${this.log.applied} > committed ${this.log.committed}`);
-    this.joining = !this.initialized();
+    if ((hs.joinTarget ?? 0) > 0) {
+      this.joining = true; // restarted before it caught up: still not a voter to count on
+      this.joinTarget = hs.joinTarget;
+    } else {
+      this.joining = !this.initialized();
+    }
     this.becomeFollower(this.term, 0);
   }
 
@@ -387,6 +392,11 @@ export class Raft {
     if (this.joinTarget === undefined || this.log.lastIndex() < this.joinTarget) return true;
     this.joining = false;
     return false;
+  }
+
+  /** How far this joining replica must still catch up, while its log is short of it (persisted in the hard state). */
+  pendingJoinTarget(): Index | undefined {
+    return this.joining && this.joinTarget !== undefined && this.log.lastIndex() < this.joinTarget ? this.joinTarget : undefined;
   }
 
   /** The first append or snapshot from a leader sets how far a joining replica must catch up. */

@@ -111,7 +111,12 @@ export class RawNode {
       entries,
       committedEntries: r.log.nextCommittedEntries(r.config.maxCommittedBytesPerReady),
       messages: r.msgs,
-      mustSync: entries.length > 0 || snapshot !== undefined || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
+      mustSync:
+        entries.length > 0 ||
+        snapshot !== undefined ||
+        hard.term !== this.prevHard.term ||
+        hard.vote !== this.prevHard.vote ||
+        (hard.joinTarget ?? 0) !== (this.prevHard.joinTarget ?? 0),
       ...(sameSoft(soft, this.prevSoft) ? {} : { softState: soft }),
       ...(hardChanged ? { hardState: hard } : {}),
       ...(snapshot ? { snapshot } : {}),
@@ -171,7 +176,9 @@ export class RawNode {
   }
 
   private hardState(): HardState {
-    return { term: this.raft.term, vote: this.raft.vote, commit: this.raft.log.committed };
+    const joinTarget = this.raft.pendingJoinTarget();
+    const hs = { term: this.raft.term, vote: this.raft.vote, commit: this.raft.log.committed };
+    return joinTarget === undefined ? hs : { ...hs, joinTarget };
   }
 }
 
@@ -180,5 +187,5 @@ function sameSoft(a: SoftState, b: SoftState): boolean {
 }
 
 function sameHard(a: HardState, b: HardState): boolean {
-  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit && (a.joinTarget ?? 0) === (b.joinTarget ?? 0);
 }

@@ -21,6 +21,13 @@ export interface HardState {
   /** Who this node voted for in `term`, or 0. */
   readonly vote: NodeId;
   readonly commit: Index;
+  /**
+   * Set while this replica, created without a configuration to be added to the group, has not caught
+   * up to the commit index of the first append or snapshot a leader sent it: until then it grants no
+   * vote (raft.ts, stillJoining), and the target is kept here so that a restart does not forget it.
+   * Absent otherwise.
+   */
+  readonly joinTarget?: Index;
 }
 
 /** Group membership. `voters` decide elections and commits; `learners` only receive the log. */

@@ -2,7 +2,7 @@
  * Values of the small per-group records (see keys.ts). Each starts with a CRC32C over key + value;
  * a mismatch is a CorruptionError, never a silently wrong state.
  *
- *   HardState  crc | term u64 | vote u64 | commit u64
+ *   HardState  crc | term u64 | vote u64 | commit u64 [| joinTarget u64]  (only while a new replica catches up)
  *   Snapshot   crc | index u64 | term u64 | nVoters u32 | voters u64* | nLearners u32 | learners u64* | data
  *   LogStart   crc | index u64 | term u64 | endOffset u64 | bytesTotal u64
  *   TermStart  crc | term u64                    (key holds the first index of that term)
@@ -46,17 +46,22 @@ function check(groupId: GroupId, what: string, index: Index, key: Buffer, value:
 
 export function encodeHardState(groupId: GroupId, hs: HardState): { key: Buffer; value: Buffer } {
   const key = groupKey(KeyKind.HardState, groupId);
-  const value = sealed(key, 24, (v) => {
+  const joinTarget = hs.joinTarget ?? 0;
+  const value = sealed(key, joinTarget > 0 ? 32 : 24, (v) => {
     writeU64(v, 4, hs.term);
     writeU64(v, 12, hs.vote);
     writeU64(v, 20, hs.commit);
+    if (joinTarget > 0) writeU64(v, 28, joinTarget);
   });
   return { key, value };
 }
 
 export function decodeHardState(groupId: GroupId, key: Buffer, value: Buffer): HardState {
   check(groupId, 'hard state', -1, key, value, 28);
-  return { term: readU64(value, 4), vote: readU64(value, 12), commit: readU64(value, 20) };
+  const hs = { term: readU64(value, 4), vote: readU64(value, 12), commit: readU64(value, 20) };
+  if (value.byteLength === 28) return hs;
+  if (value.byteLength !== 36) throw new CorruptionError(groupId, 'hard state', -1, `${value.byteLength} bytes`);
+  return { ...hs, joinTarget: readU64(value, 28) };
 }
 
 export function encodeSnapshot(groupId: GroupId, s: Snapshot): { key: Buffer; value: Buffer } {

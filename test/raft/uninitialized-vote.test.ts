@@ -3,6 +3,8 @@
  * harness found why it must not: a partition moved off node 4 and back, so node 4's replica was
  * deleted and created again, empty; node 3, restarted with a stale log whose configuration still
  * counted node 4 as a voter, won an election with the newcomer's vote and overwrote a committed entry.
+ * The newcomer's catch-up target is part of its hard state, so a restart before it caught up does not
+ * make it a voter early.
  */
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/core/index.js';
@@ -68,5 +70,36 @@ describe('a vote request to a replica without a configuration', () => {
     answer(node, storage);
     node.step(voteRequest(MessageType.Vote, 7, 10, 1, 2));
     expect(answer(node, storage)).toEqual([{ type: MessageType.VoteResp, reject: false }]);
+  });
+
+  it('is still refused after the newcomer restarts before catching up: the target is in its hard state', () => {
+    const storage = new MemoryStorage({ voters: [], learners: [] });
+    const first = new RawNode({ id: 4, storage, rng: new SeededRng(1) });
+    const oldConf: Entry = { term: 1, index: 1, type: EntryType.ConfChange, data: encodeConfChange({ change: { type: ConfChangeType.AddVoter, nodeId: 4 }, confState: { voters: [2, 3, 4], learners: [] } }) };
+    first.step(append(5, 0, 0, [oldConf, ...entries(2, [1, 1])], 10));
+    const rd = first.ready();
+    expect(rd.hardState?.joinTarget).toBe(10);
+    expect(rd.mustSync).toBe(true);
+    storage.append(rd.entries);
+    storage.setHardState(rd.hardState!);
+    // The process restarts with entries 1-3 on disk (a configuration naming node 4) and asks again.
+    const restarted = new RawNode({ id: 4, storage, rng: new SeededRng(2) });
+    for (let t = 0; t < 25; t++) restarted.tick();
+    answer(restarted, storage);
+    restarted.step(voteRequest(MessageType.Vote, 6, 5, 1));
+    expect(answer(restarted, storage)).toEqual([{ type: MessageType.VoteResp, reject: true }]);
+    // Once caught up, the target leaves the hard state (persisted with the entries that reached it).
+    restarted.step(append(6, 3, 1, entries(4, [1, 1, 1, 1, 1, 1, 1]), 10));
+    const caughtUp = restarted.ready();
+    expect(caughtUp.hardState).toBeDefined();
+    expect(caughtUp.hardState!.joinTarget).toBeUndefined();
+    storage.append(caughtUp.entries);
+    storage.setHardState(caughtUp.hardState!);
+    restarted.advance(caughtUp);
+    const again = new RawNode({ id: 4, storage, rng: new SeededRng(3) });
+    for (let t = 0; t < 25; t++) again.tick();
+    answer(again, storage);
+    again.step(voteRequest(MessageType.Vote, 7, 10, 1, 2));
+    expect(answer(again, storage)).toEqual([{ type: MessageType.VoteResp, reject: false }]);
   });
 });

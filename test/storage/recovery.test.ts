@@ -8,6 +8,7 @@ import type { Logger } from '../../src/core/index.js';
 import { EntryType, TemporarilyUnavailableError, type Entry } from '../../src/raft/index.js';
 import { CorruptionError, LevelDbEngine, type LevelDbGroupStore } from '../../src/storage/index.js';
 import { encodeHardState } from '../../src/storage/state-codec.js';
+import { sealValue } from '../../src/storage/checksum.js';
 import { dataKey, dataKeyIndex, groupRange, indexedKey, KeyKind } from '../../src/storage/keys.js';
 import { batchData, PARTITION_OPTIONS, tempDir } from './helpers.js';
 
@@ -126,6 +127,26 @@ describe('recovery and corruption', () => {
     const hs = encodeHardState(G, { term: 1, vote: 1, commit: 9 });
     await raw(async (db) => db.put(hs.key, hs.value));
     await expect(open()).rejects.toThrow(/commit 9 beyond the last stored index 4/);
+  });
+
+  it("keeps a joining replica's catch-up target in the hard state across a reopen, and reads the older 28-byte hard state", async () => {
+    await writeLog(3, 1);
+    let { e, g } = await open();
+    expect(g.initialState().hardState).toEqual({ term: 1, vote: 1, commit: 1 }); // written without a target (28 bytes)
+    g.setHardState({ term: 2, vote: 0, commit: 2, joinTarget: 10 });
+    await e.close();
+    ({ e, g } = await open());
+    expect(g.initialState().hardState).toEqual({ term: 2, vote: 0, commit: 2, joinTarget: 10 });
+    g.setHardState({ term: 2, vote: 0, commit: 3 }); // caught up: the target is gone
+    await e.close();
+    ({ e, g } = await open());
+    expect(g.initialState().hardState).toEqual({ term: 2, vote: 0, commit: 3 });
+    await e.close();
+    const hs = encodeHardState(G, { term: 2, vote: 0, commit: 3, joinTarget: 10 });
+    const odd = Buffer.from(hs.value.subarray(0, 32)); // neither 28 nor 36 bytes, with a valid CRC
+    sealValue(hs.key, odd);
+    await raw(async (db) => db.put(hs.key, odd));
+    await expect(open()).rejects.toThrow(/hard state.*32 bytes/);
   });
 
   it('reports a flipped byte in a stored entry as CorruptionError, never returning the data', async () => {
