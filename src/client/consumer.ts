@@ -246,9 +246,13 @@ export class Consumer {
     return records;
   }
 
-  /** Starts the next round for every leader without one in flight, at the positions now, without waiting for data (fetch-round.ts). */
+  /**
+   * Starts the next round for every leader without one in flight, at the positions now, without
+   * waiting for data — except leaders caught up at these positions (fetch-round.ts).
+   */
   private prefetch(): void {
     for (const [address, parts] of this.partsByLeader().byLeader) {
+      if (this.outstanding.answeredEmpty(address, parts)) continue;
       const kept = this.outstanding.take(address, parts);
       this.outstanding.put(kept ?? this.startRound(address, parts, 0));
     }

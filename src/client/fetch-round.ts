@@ -7,7 +7,8 @@
  * flight for the next poll: one leader with nothing new (a long-poll waiting at its high watermark)
  * never holds back records another leader already sent. After a poll that returned records it also
  * prefetches (Kafka's consumer fetches ahead the same way): the next round for each leader, at the
- * new positions, with max_wait_ms 0, so the nodes read and send while the application works.
+ * new positions, with max_wait_ms 0, so the nodes read and send while the application works; but not
+ * to a leader whose last answer, for the same positions, brought nothing (answeredEmpty).
  *
  * A kept round is used only if each of its partitions is still to be fetched at the same offset (a
  * seek, a revocation or a moved leader makes it stale: it is dropped unread), and a settled one only
@@ -44,6 +45,10 @@ export class FetchRound {
 }
 
 /** Every partition of `round` is still to be fetched, at the same offset (`wanted` may hold more). */
+function samePositions(a: readonly FetchPart[], b: readonly FetchPart[]): boolean {
+  return a.length === b.length && stillWanted(a, b);
+}
+
 function stillWanted(round: readonly FetchPart[], wanted: readonly FetchPart[]): boolean {
   if (round.length > wanted.length) return false;
   const offsets = new Map(wanted.map((p) => [tpKey(p.tp), p.offset]));
@@ -95,6 +100,17 @@ export class OutstandingRounds {
     if (!stillWanted(round.parts, parts)) return undefined;
     if (round.settled !== undefined && !worthReturning(round.settled)) return undefined;
     return round;
+  }
+
+  /**
+   * The kept round for `address` answered with nothing new for exactly `parts`: that leader is caught
+   * up, and asking it again at once would only bring another empty answer. A prefetch skips it (the
+   * next poll that has to fetch long-polls it), so polls served from buffered records do not send it
+   * an empty fetch each. The round stays kept.
+   */
+  answeredEmpty(address: string, parts: readonly FetchPart[]): boolean {
+    const round = this.rounds.get(address);
+    return round?.settled !== undefined && !worthReturning(round.settled) && samePositions(round.parts, parts);
   }
 
   clear(): void {

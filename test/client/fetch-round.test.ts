@@ -77,6 +77,25 @@ describe('fetch rounds', () => {
     expect(kept.take('a', parts(5))).toBe(full.round);
   });
 
+  it('answeredEmpty: a settled empty round for exactly the wanted positions (a caught-up leader), kept in its slot', async () => {
+    const kept = new OutstandingRounds();
+    const r = manualRound('a', 5);
+    kept.put(r.round);
+    expect(kept.answeredEmpty('a', parts(5))).toBe(false); // still in flight
+    r.answer(response(0));
+    await r.round.outcome;
+    expect(kept.answeredEmpty('a', parts(5))).toBe(true);
+    expect(kept.answeredEmpty('a', parts(6))).toBe(false); // the position moved: worth asking
+    expect(kept.answeredEmpty('a', [...parts(5), { tp: { topic: 't', partition: 1 }, offset: 0 }])).toBe(false); // another partition wants data
+    expect(kept.answeredEmpty('b', parts(5))).toBe(false);
+    expect(kept.answeredEmpty('a', parts(5))).toBe(true); // asking did not empty the slot
+    const full = manualRound('a', 5);
+    full.answer(response(1));
+    await full.round.outcome;
+    kept.put(full.round);
+    expect(kept.answeredEmpty('a', parts(5))).toBe(false); // it brought records
+  });
+
   it('a round for some of the partitions wanted is used; one for a partition no longer wanted is dropped', () => {
     const kept = new OutstandingRounds();
     const r = manualRound('a', 5);
