@@ -1,5 +1,5 @@
 import { assert, type GroupId, type Logger, type NodeId } from '../core/index.js';
-import { MessageType, type ConfChange, type RaftStatus, type Ready } from '../raft/index.js';
+import { leavesBeforePersist, MessageType, type ConfChange, type Message, type RaftStatus, type Ready } from '../raft/index.js';
 import { unfoldHeartbeat, unfoldHeartbeatResponse } from './heartbeat-coalescing.js';
 import { HostedGroup, type AddGroupOptions, type LeaderChange } from './hosted-group.js';
 import { drainLeadership, type DrainResult } from './leadership-drain.js';
@@ -324,11 +324,15 @@ export class MultiRaft {
     this.counters.passes++;
     for (const w of work) w.group.stage(w.rd);
     if (work.some((w) => w.rd.mustSync)) {
+      // A leader's appends leave now, so followers write in parallel with us (Ready.appendsBeforePersist).
+      this.send(work, leavesBeforePersist);
       this.counters.flushes++;
       await this.config.engine.flush();
+      if (this.failure) return;
+      this.send(work, (rd, m) => !leavesBeforePersist(rd, m));
+    } else {
+      this.send(work, () => true);
     }
-    if (this.failure) return;
-    this.send(work);
     for (const w of work) this.finish(w);
   }
 
@@ -353,11 +357,12 @@ export class MultiRaft {
     if (this.dirty.size > 0) this.schedule();
   }
 
-  private send(work: readonly Work[]): void {
+  /** Sends the messages of `work` that `which` picks, grouped per peer. */
+  private send(work: readonly Work[], which: (rd: Ready, m: Message) => boolean): void {
     const outbox = new Outbox(this.config.frameBytesMax);
     for (const { group, rd } of work) {
       if (group.removed) continue;
-      for (const m of rd.messages) outbox.add(group.id, m);
+      for (const m of rd.messages) if (which(rd, m)) outbox.add(group.id, m);
     }
     this.counters.heartbeatsCoalesced += outbox.coalesced;
     for (const out of outbox.frames()) {

@@ -1,4 +1,4 @@
-export { RawNode, type RaftStatus } from './raw-node.js';
+export { leavesBeforePersist, RawNode, type RaftStatus } from './raw-node.js';
 export { Raft } from './raft.js';
 export { type RaftConfig, type RaftConfigInput, RAFT_DEFAULTS } from './config.js';
 export { type Storage, type InitialState, entryBytes, limitBytes } from './storage.js';

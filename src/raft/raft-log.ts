@@ -135,6 +135,11 @@ export class RaftLog {
     this.unstable.stableTo(i, t);
   }
 
+  /** The last index the host has persisted (0 while a received snapshot is still to be persisted). */
+  persistedLastIndex(): Index {
+    return this.unstable.snapshot !== undefined ? 0 : this.unstable.offset - 1;
+  }
+
   hasNextCommittedEntries(): boolean {
     return !this.waitingForLoad && this.committed > Math.max(this.applied, this.firstIndex() - 1);
   }

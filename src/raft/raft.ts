@@ -260,7 +260,8 @@ export class Raft {
         continue;
       }
       const fresh = new Progress(last + 1, this.config.maxInflightMsgs, isLearner);
-      if (id === this.id) fresh.match = last;
+      // Our own copy counts towards commit only once persisted (see persisted()).
+      if (id === this.id) fresh.match = Math.min(last, this.log.persistedLastIndex());
       this.progress.set(id, fresh);
     }
   }
@@ -597,10 +598,22 @@ export class Raft {
     const before = this.membership.lastChangeIndex();
     this.membership.observe(ents);
     if (this.membership.lastChangeIndex() !== before) this.syncProgress();
-    this.progress.get(this.id)?.maybeUpdate(last);
-    this.maybeCommit();
+    // Not counted as matched here: see persisted().
     if (this.state === StateType.Leader) this.bcastAppend();
     return last;
+  }
+
+  /**
+   * The host persisted the log up to `index` (RawNode.advance). A leader counts its own copy towards
+   * commit only from now: its appends may leave before its own write completes (the Raft thesis,
+   * §10.2.1; see Ready.appendsBeforePersist), so an entry is committed only once a majority — the
+   * leader included or not — has it on disk, even if the leader crashes before its write lands.
+   */
+  persisted(index: Index): void {
+    if (this.state !== StateType.Leader) return;
+    const self = this.progress.get(this.id);
+    if (!self || !self.maybeUpdate(Math.min(index, this.log.lastIndex()))) return;
+    if (this.maybeCommit() && this.state === StateType.Leader) this.bcastAppend();
   }
 
   /** Advance the commit index to what a majority of voters holds, if it is from our term. */

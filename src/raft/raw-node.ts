@@ -4,6 +4,7 @@ import { Raft } from './raft.js';
 import type { Progress } from './progress.js';
 import {
   EntryType,
+  MessageType,
   StateType,
   type ConfChange,
   type ConfState,
@@ -117,6 +118,7 @@ export class RawNode {
         hard.term !== this.prevHard.term ||
         hard.vote !== this.prevHard.vote ||
         (hard.joinTarget ?? 0) !== (this.prevHard.joinTarget ?? 0),
+      appendsBeforePersist: r.state === StateType.Leader && hard.term === this.prevHard.term && hard.vote === this.prevHard.vote && snapshot === undefined,
       ...(sameSoft(soft, this.prevSoft) ? {} : { softState: soft }),
       ...(hardChanged ? { hardState: hard } : {}),
       ...(snapshot ? { snapshot } : {}),
@@ -148,6 +150,7 @@ export class RawNode {
     // retained index (partition retention cuts below the applied index). The history holds one item
     // per ConfChange entry, so this stays small.
     this.raft.membership.compactTo(log.firstIndex() - 1);
+    this.raft.persisted(log.persistedLastIndex());
   }
 
   /** Membership as of log index i (>= the storage's snapshot index): what a snapshot at i must record. */
@@ -188,4 +191,9 @@ function sameSoft(a: SoftState, b: SoftState): boolean {
 
 function sameHard(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit && (a.joinTarget ?? 0) === (b.joinTarget ?? 0);
+}
+
+/** Whether `m` of `rd` may be sent before `rd` is persisted: a leader's append (Ready.appendsBeforePersist). */
+export function leavesBeforePersist(rd: Ready, m: Message): boolean {
+  return rd.appendsBeforePersist && m.type === MessageType.App;
 }

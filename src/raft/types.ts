@@ -125,7 +125,10 @@ export interface SoftState {
  *  1. persist `hardState`, `snapshot` and `entries` (entries replace any stored entries at and after
  *     `entries[0].index`) and, if `mustSync`, fsync;
  *  2. only then send `messages` (a vote or an append ack must never leave before what it promises is
- *     durable);
+ *     durable) — except that when `appendsBeforePersist` is set, the leader's appends (type App)
+ *     among them may be sent at once, before step 1 completes (the Raft thesis, §10.2.1: the leader
+ *     writes to its disk in parallel with replicating; it counts its own copy towards commit only
+ *     once the host reported it persisted, by advance());
  *  3. apply `snapshot` (if any) and then `committedEntries` to the state machine;
  *  4. call `advance(ready)`.
  * Between `ready()` and `advance()` the host may keep calling `step`/`tick`/`propose` (e.g. while an
@@ -139,6 +142,11 @@ export interface Ready {
   readonly committedEntries: readonly Entry[];
   readonly messages: readonly Message[];
   readonly mustSync: boolean;
+  /**
+   * This Ready is a leader's that changes neither term nor vote and holds no snapshot: its App
+   * messages may leave before its entries are persisted (see the order above).
+   */
+  readonly appendsBeforePersist: boolean;
 }
 
 export const EMPTY_HARD_STATE: HardState = { term: 0, vote: 0, commit: 0 };

@@ -52,7 +52,7 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-/** A 3-node cluster hosting group 9 with a warm-up entry committed; the leader's disk can be held. */
+/** A 3-node cluster hosting group 9 with a warm-up entry committed; each node's disk can be held. */
 async function clusterWithSlowDisks() {
   const engines = new Map<number, SlowDiskEngine>();
   cluster = new TestCluster({
@@ -69,12 +69,15 @@ async function clusterWithSlowDisks() {
   await c.waitForLeaders(10_000);
   await c.propose(9, 'warm-up', 'committed');
   const leader = c.leaderNode(9)!;
-  return { c, leader, disk: engines.get(leader.id)! };
+  return { c, leader, disk: engines.get(leader.id)!, engines };
 }
 
 describe('Ready pass durability ordering', () => {
-  it('sends nothing and acknowledges nothing while the flush of its Ready is pending', async () => {
+  it("sends a leader's appends at once, in parallel with its own flush, and nothing else until that flush completes", async () => {
     const { c, leader, disk } = await clusterWithSlowDisks();
+    const peers = c.nodes.filter((n) => n !== leader).map((n) => n.id);
+    const framesSent = () => peers.map((id) => leader.transport.peerStats(id)!.framesSent);
+    const before = framesSent();
 
     disk.hold();
     let resolved = false;
@@ -83,18 +86,41 @@ describe('Ready pass durability ordering', () => {
       return r;
     });
     await waitFor(() => disk.heldFlushes > 0, 5_000, 'a pass waiting on its flush');
-    const peers = c.nodes.filter((n) => n !== leader).map((n) => n.id);
-    const sentBefore = peers.map((id) => leader.transport.peerStats(id)!.framesSent);
-    await new Promise((r) => setTimeout(r, 250)); // five ticks: heartbeats and the append are due
-    expect(peers.map((id) => leader.transport.peerStats(id)!.framesSent)).toEqual(sentBefore);
-    expect(resolved).toBe(false);
+    const index = leader.mr.status(9)!.lastIndex;
+    // The append left before the leader's own write (Raft thesis §10.2.1): both followers persist
+    // the entry and acknowledge it, but the leader counts its own copy only once it is on its disk.
+    await waitFor(() => peers.every((id) => (leader.mr.status(9)!.matches.get(id) ?? 0) >= index), 5_000, 'the followers acknowledging the held entry');
+    expect(framesSent().every((n, i) => n > before[i]!)).toBe(true);
+    expect(leader.mr.status(9)!.matches.get(leader.id)).toBeLessThan(index);
+    const sentDuringFlush = framesSent();
+    await new Promise((r) => setTimeout(r, 250)); // five ticks: heartbeats are due
+    expect(framesSent()).toEqual(sentDuringFlush); // no heartbeat, no further message
+    expect(resolved).toBe(false); // acks=1 waits for the leader's own write
+    expect(leader.sms.get(9)!.applied).toEqual(['warm-up']); // nor is anything applied or acknowledged as committed
 
     disk.release();
     const r = await p;
-    expect(r.index).toBeGreaterThan(0);
-    await waitFor(() => peers.every((id) => leader.transport.peerStats(id)!.framesSent > sentBefore[peers.indexOf(id)]!), 5_000, 'sends resuming');
+    expect(r.index).toBe(index);
     await waitFor(() => c.nodes.every((n) => n.sms.get(9)!.lastIndex >= r.index), 5_000, 'the held entry committed everywhere');
     for (const n of c.nodes) expect(n.sms.get(9)!.applied).toEqual(['warm-up', 'held']);
+  });
+
+  it('a follower acknowledges nothing while its own flush is pending', async () => {
+    const { c, leader, engines } = await clusterWithSlowDisks();
+    const followers = c.nodes.filter((n) => n !== leader);
+    for (const f of followers) engines.get(f.id)!.hold();
+    let committed = false;
+    const p = leader.mr.propose(9, Buffer.from('held'), { waitFor: 'committed' }).then((r) => {
+      committed = true;
+      return r;
+    });
+    await waitFor(() => followers.every((f) => engines.get(f.id)!.heldFlushes > 0), 5_000, 'both followers writing the entry');
+    const index = leader.mr.status(9)!.lastIndex;
+    await new Promise((r) => setTimeout(r, 250));
+    for (const f of followers) expect(leader.mr.status(9)!.matches.get(f.id) ?? 0).toBeLessThan(index);
+    expect(committed).toBe(false); // the leader's own copy alone is no majority
+    for (const f of followers) engines.get(f.id)!.release();
+    expect((await p).index).toBe(index);
   });
 
   it('applies a commit without waiting for the commit index to reach the disk (only entries, term and vote are synced first)', async () => {

@@ -7,6 +7,7 @@
  */
 import type { Index, NodeId, Rng, SeededRng } from '../../src/core/index.js';
 import {
+  leavesBeforePersist,
   decodeConfChange,
   EntryType,
   MessageType,
@@ -284,6 +285,8 @@ export class Cluster {
     if (!n.node.hasReady()) return;
     const rd = n.node.ready();
     n.pending = rd;
+    // A leader's appends leave at once, its own fsync running meanwhile (Ready.appendsBeforePersist).
+    for (const m of rd.messages) if (leavesBeforePersist(rd, m)) this.network.send(m);
     const life = n.incarnation;
     this.deps.scheduler.after(this.fsyncDelayMs(), () => {
       if (n.incarnation === life) this.finishReady(n, rd);
@@ -306,7 +309,7 @@ export class Cluster {
     n.persist(rd);
     checker.onPersist(n, rd);
     if (rd.snapshot) stats.snapshotsInstalled++;
-    for (const m of rd.messages) this.network.send(m);
+    for (const m of rd.messages) if (!leavesBeforePersist(rd, m)) this.network.send(m);
     this.apply(n, rd);
     n.node.advance(rd);
     n.pending = undefined;
