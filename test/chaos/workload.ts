@@ -142,7 +142,8 @@ export async function runGroup(
     }
     while (going()) {
       try {
-        stats.reads += (await c.poll(deadline.capMs(500))).length;
+        const polled = await c.poll(deadline.capMs(500));
+        stats.reads += polled.length; // not `+= await`: that reads stats.reads before the await, losing the other member's counts
       } catch (e) {
         failed(e);
         await sleep(deadline.capMs(100));
