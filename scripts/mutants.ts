@@ -70,6 +70,17 @@ const MUTANTS: readonly Mutant[] = [
     breaks: 'a leader appends a membership change while another is uncommitted',
     edits: [{ file: 'src/raft/raft.ts', from: 'if (this.membership.lastChangeIndex() > this.log.committed) {', to: 'if (false) {' }],
   },
+  {
+    name: 'leader-counts-unpersisted',
+    breaks: 'a leader counts its own entries towards commit when it appends them, though its appends leave before its own write',
+    edits: [
+      {
+        file: 'src/raft/raft.ts',
+        from: '    // Not counted as matched here: see persisted().\n',
+        to: '    this.progress.get(this.id)?.maybeUpdate(last);\n    this.maybeCommit();\n',
+      },
+    ],
+  },
 ];
 
 function parseArgs(argv: readonly string[]): { seeds: number; only: Set<string> } {
