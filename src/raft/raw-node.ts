@@ -108,17 +108,13 @@ export class RawNode {
     const entries = r.log.unstable.entries.slice();
     const snapshot = r.log.unstable.snapshot;
     const hardChanged = !sameHard(hard, this.prevHard);
+    const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
     const rd: Ready = {
       entries,
       committedEntries: r.log.nextCommittedEntries(r.config.maxCommittedBytesPerReady),
       messages: r.msgs,
-      mustSync:
-        entries.length > 0 ||
-        snapshot !== undefined ||
-        hard.term !== this.prevHard.term ||
-        hard.vote !== this.prevHard.vote ||
-        (hard.joinTarget ?? 0) !== (this.prevHard.joinTarget ?? 0),
-      appendsBeforePersist: r.state === StateType.Leader && hard.term === this.prevHard.term && hard.vote === this.prevHard.vote && snapshot === undefined,
+      mustSync: entries.length > 0 || snapshot !== undefined || termOrVoteChanged || (hard.joinTarget ?? 0) !== (this.prevHard.joinTarget ?? 0),
+      appendsBeforePersist: r.state === StateType.Leader && !termOrVoteChanged && snapshot === undefined,
       ...(sameSoft(soft, this.prevSoft) ? {} : { softState: soft }),
       ...(hardChanged ? { hardState: hard } : {}),
       ...(snapshot ? { snapshot } : {}),
