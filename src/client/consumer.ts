@@ -265,8 +265,8 @@ export class Consumer {
   private partsByLeader(): { byLeader: Map<string, FetchPart[]>; leaderless: boolean } {
     const byLeader = new Map<string, FetchPart[]>();
     let leaderless = false;
-    for (const { tp, pos } of this.positions.values()) {
-      if (pos.kind !== 'offset' || this.buffer.holds(tpKey(tp), pos.offset)) continue;
+    for (const [key, { tp, pos }] of this.positions) {
+      if (pos.kind !== 'offset' || this.buffer.holds(key, pos.offset)) continue;
       const address = this.metadata.leaderAddress(tp.topic, tp.partition);
       if (address === undefined) {
         leaderless = true;
@@ -333,7 +333,7 @@ export class Consumer {
   private async applyRound(round: FetchRound, outcome: FetchOutcome): Promise<void> {
     const { address, parts } = round;
     const sent = new Map(parts.map((p) => [tpKey(p.tp), p.offset]));
-    const byTopic = new Set(parts.map((p) => p.tp.topic));
+    const topics = new Set(parts.map((p) => p.tp.topic));
     if ('err' in outcome) {
       const err = outcome.err;
       // A fetch changes nothing: after a failure, look the leaders up again and let the next poll retry.
@@ -342,7 +342,7 @@ export class Consumer {
         return;
       }
       if (unanswered(err)) this.metadata.noteUnanswered(address);
-      await this.metadata.refresh([...byTopic]).catch(() => undefined);
+      await this.metadata.refresh([...topics]).catch(() => undefined);
       if (err instanceof RunnelError && err.definite && err.code !== 'RUNNEL_ERR_PROPOSAL_DROPPED') throw err;
       return;
     }
@@ -364,8 +364,8 @@ export class Consumer {
         }
         const from = entry.pos.offset;
         this.highWatermarks.set(tpKey(tp), Math.max(this.highWatermarks.get(tpKey(tp)) ?? 0, Number(p.highWatermark)));
-        if (p.recordBatches.length > 0) this.buffer.add(new CompletedFetch(tp, from, p.recordBatches, Number(p.nextOffset)));
-        else if (p.nextOffset > from) entry.pos = { kind: 'offset', offset: Number(p.nextOffset) };
+        if (p.recordBatches.length > 0) this.buffer.add(new CompletedFetch(tp, from, p.recordBatches, p.nextOffset));
+        else if (p.nextOffset > from) entry.pos = { kind: 'offset', offset: p.nextOffset };
       }
     }
   }

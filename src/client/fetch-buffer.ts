@@ -98,11 +98,11 @@ export class FetchBuffer {
       try {
         fetch.take(max - out.length, out);
       } catch (err) {
-        entry.pos = { kind: 'offset', offset: fetch.position };
         if (out.length > 0) return out;
         throw err;
+      } finally {
+        entry.pos = { kind: 'offset', offset: fetch.position };
       }
-      entry.pos = { kind: 'offset', offset: fetch.position };
       if (fetch.exhausted) this.fetches.delete(key);
     }
     return out;

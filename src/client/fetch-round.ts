@@ -44,11 +44,12 @@ export class FetchRound {
   }
 }
 
-/** Every partition of `round` is still to be fetched, at the same offset (`wanted` may hold more). */
+/** The same partitions at the same offsets. */
 function samePositions(a: readonly FetchPart[], b: readonly FetchPart[]): boolean {
   return a.length === b.length && stillWanted(a, b);
 }
 
+/** Every partition of `round` is still to be fetched, at the same offset (`wanted` may hold more). */
 function stillWanted(round: readonly FetchPart[], wanted: readonly FetchPart[]): boolean {
   if (round.length > wanted.length) return false;
   const offsets = new Map(wanted.map((p) => [tpKey(p.tp), p.offset]));
