@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GroupId } from '../../src/core/index.js';
-import type { GroupStorage, OpenGroupOptions, StorageEngine } from '../../src/multiraft/index.js';
+import type { GroupStorage, OpenGroupOptions, ProposalResult, StorageEngine, WaitFor } from '../../src/multiraft/index.js';
 import type { LevelDbEngine } from '../../src/storage/index.js';
 import { waitFor } from '../transport/helpers.js';
-import { TestCluster } from './cluster.js';
+import { TestCluster, type TestNode } from './cluster.js';
 
 /** The real engine, whose flush() promises can be held back (a slow disk). */
 class SlowDiskEngine implements StorageEngine {
@@ -72,6 +72,16 @@ async function clusterWithSlowDisks() {
   return { c, leader, disk: engines.get(leader.id)!, engines };
 }
 
+/** A proposal to group 9 on `node`, and whether its promise has settled yet. */
+function tracked(node: TestNode, data: string, waitFor: WaitFor): { readonly result: Promise<ProposalResult>; settled(): boolean } {
+  let settled = false;
+  const result = node.mr.propose(9, Buffer.from(data), { waitFor }).then((r) => {
+    settled = true;
+    return r;
+  });
+  return { result, settled: () => settled };
+}
+
 describe('Ready pass durability ordering', () => {
   it("sends a leader's appends at once, in parallel with its own flush, and nothing else until that flush completes", async () => {
     const { c, leader, disk } = await clusterWithSlowDisks();
@@ -80,11 +90,7 @@ describe('Ready pass durability ordering', () => {
     const before = framesSent();
 
     disk.hold();
-    let resolved = false;
-    const p = leader.mr.propose(9, Buffer.from('held'), { waitFor: 'persisted' }).then((r) => {
-      resolved = true;
-      return r;
-    });
+    const p = tracked(leader, 'held', 'persisted');
     await waitFor(() => disk.heldFlushes > 0, 5_000, 'a pass waiting on its flush');
     const index = leader.mr.status(9)!.lastIndex;
     // The append left before the leader's own write (Raft thesis §10.2.1): both followers persist
@@ -95,11 +101,11 @@ describe('Ready pass durability ordering', () => {
     const sentDuringFlush = framesSent();
     await new Promise((r) => setTimeout(r, 250)); // five ticks: heartbeats are due
     expect(framesSent()).toEqual(sentDuringFlush); // no heartbeat, no further message
-    expect(resolved).toBe(false); // acks=1 waits for the leader's own write
+    expect(p.settled()).toBe(false); // acks=1 waits for the leader's own write
     expect(leader.sms.get(9)!.applied).toEqual(['warm-up']); // nor is anything applied or acknowledged as committed
 
     disk.release();
-    const r = await p;
+    const r = await p.result;
     expect(r.index).toBe(index);
     await waitFor(() => c.nodes.every((n) => n.sms.get(9)!.lastIndex >= r.index), 5_000, 'the held entry committed everywhere');
     for (const n of c.nodes) expect(n.sms.get(9)!.applied).toEqual(['warm-up', 'held']);
@@ -109,18 +115,14 @@ describe('Ready pass durability ordering', () => {
     const { c, leader, engines } = await clusterWithSlowDisks();
     const followers = c.nodes.filter((n) => n !== leader);
     for (const f of followers) engines.get(f.id)!.hold();
-    let committed = false;
-    const p = leader.mr.propose(9, Buffer.from('held'), { waitFor: 'committed' }).then((r) => {
-      committed = true;
-      return r;
-    });
+    const p = tracked(leader, 'held', 'committed');
     await waitFor(() => followers.every((f) => engines.get(f.id)!.heldFlushes > 0), 5_000, 'both followers writing the entry');
     const index = leader.mr.status(9)!.lastIndex;
     await new Promise((r) => setTimeout(r, 250));
     for (const f of followers) expect(leader.mr.status(9)!.matches.get(f.id) ?? 0).toBeLessThan(index);
-    expect(committed).toBe(false); // the leader's own copy alone is no majority
+    expect(p.settled()).toBe(false); // the leader's own copy alone is no majority
     for (const f of followers) engines.get(f.id)!.release();
-    expect((await p).index).toBe(index);
+    expect((await p.result).index).toBe(index);
   });
 
   it('applies a commit without waiting for the commit index to reach the disk (only entries, term and vote are synced first)', async () => {
@@ -129,22 +131,18 @@ describe('Ready pass durability ordering', () => {
     // The entry's own flush is held, then released with the disk held again at once: the followers
     // persist and ack, and the pass that learns the commit must not wait for the held disk.
     disk.hold();
-    let committed = false;
-    const p = leader.mr.propose(9, Buffer.from('lazy'), { waitFor: 'committed' }).then((r) => {
-      committed = true;
-      return r;
-    });
+    const p = tracked(leader, 'lazy', 'committed');
     await waitFor(() => disk.heldFlushes > 0, 5_000, 'the entry waiting on its flush');
     const heldBefore = disk.heldFlushes;
     disk.release();
     disk.hold();
     try {
-      await waitFor(() => committed, 5_000, 'the commit applied while the leader disk is held');
+      await waitFor(() => p.settled(), 5_000, 'the commit applied while the leader disk is held');
       expect(disk.heldFlushes).toBe(heldBefore);
       expect(leader.sms.get(9)!.applied).toEqual(['warm-up', 'lazy']);
     } finally {
       disk.release();
     }
-    expect((await p).index).toBeGreaterThan(0);
+    expect((await p.result).index).toBeGreaterThan(0);
   });
 });
