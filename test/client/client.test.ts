@@ -24,6 +24,24 @@ afterAll(() => {
   admin?.close();
 });
 
+/** Polls (`pollMs` each) until `done(got)` or `timeoutMs` passed; `each` sees every poll's records first. */
+async function pollUntil(
+  consumer: Consumer,
+  done: (got: readonly ConsumerRecord[]) => boolean,
+  timeoutMs: number,
+  pollMs: number,
+  each: (polled: readonly ConsumerRecord[]) => void = () => {},
+): Promise<ConsumerRecord[]> {
+  const got: ConsumerRecord[] = [];
+  const until = Date.now() + timeoutMs;
+  while (!done(got) && Date.now() < until) {
+    const polled = await consumer.poll(pollMs);
+    each(polled);
+    got.push(...polled);
+  }
+  return got;
+}
+
 describe('client library', () => {
   it('admin creates, describes, lists and deletes a topic', async () => {
     const [created] = await admin.createTopics([{ name: 'admin-t', numPartitions: 2, replicationFactor: 1 }]);
@@ -85,9 +103,7 @@ describe('client library', () => {
     const consumer = new Consumer({ bootstrapServers: [bootstrap], autoOffsetReset: 'earliest' });
     try {
       await consumer.assignTopic('orders');
-      const got: ConsumerRecord[] = [];
-      const until = Date.now() + 20_000;
-      while (got.length < n && Date.now() < until) got.push(...(await consumer.poll(500)));
+      const got = await pollUntil(consumer, (g) => g.length >= n, 20_000, 500);
       expect(got.length).toBe(n);
       // Nothing more arrives.
       expect(await consumer.poll(200)).toEqual([]);
@@ -124,17 +140,11 @@ describe('client library', () => {
     expect(() => new Consumer({ bootstrapServers: [bootstrap], maxPollRecords: 0 })).toThrow(expect.objectContaining({ code: 'RUNNEL_ERR_INVALID_CONFIG' }));
     const consumer = new Consumer({ bootstrapServers: [bootstrap], autoOffsetReset: 'earliest', maxPollRecords: 50 });
     const tp = { topic: 'bounded', partition: 0 };
-    const readAll = async (count: number) => {
-      const got: ConsumerRecord[] = [];
-      const until = Date.now() + 20_000;
-      while (got.length < count && Date.now() < until) {
-        const polled = await consumer.poll(500);
+    const readAll = (count: number) =>
+      pollUntil(consumer, (g) => g.length >= count, 20_000, 500, (polled) => {
         expect(polled.length).toBeLessThanOrEqual(50);
-        got.push(...polled);
         if (polled.length > 0) expect(consumer.position(tp)).toBe(polled.at(-1)!.offset + 1);
-      }
-      return got;
-    };
+      });
     try {
       consumer.assign([tp]);
       const first = await readAll(100);
@@ -170,9 +180,7 @@ describe('client library', () => {
     const consumer = new Consumer({ bootstrapServers: [bootstrap], autoOffsetReset: 'earliest' });
     try {
       consumer.assign([{ topic: 'acks', partition: 2 }]);
-      const got: ConsumerRecord[] = [];
-      const until = Date.now() + 10_000;
-      while (!got.some((r) => r.value.toString() === 'b') && Date.now() < until) got.push(...(await consumer.poll(200)));
+      const got = await pollUntil(consumer, (g) => g.some((r) => r.value.toString() === 'b'), 10_000, 200);
       expect(got.slice(0, 2).map((r) => [r.value.toString(), r.key])).toEqual([['a', null], ['b', null]]);
       consumer.seekToEnd();
       expect(await consumer.poll(100)).toEqual([]);
@@ -213,9 +221,7 @@ describe('client library', () => {
     const consumer = new Consumer({ bootstrapServers: [bootstrap], autoOffsetReset: 'earliest' });
     try {
       consumer.assign([{ topic: 'callbacks', partition: 0 }]);
-      const got: ConsumerRecord[] = [];
-      const until = Date.now() + 10_000;
-      while (got.length < 3 && Date.now() < until) got.push(...(await consumer.poll(200)));
+      const got = await pollUntil(consumer, (g) => g.length >= 3, 10_000, 200);
       expect(got.map((r) => [r.offset, r.value.toString(), r.timestampMs])).toEqual([0, 1, 2].map((i) => [i, `v${i}`, 1_700_000_000_000 + i]));
     } finally {
       consumer.close();
