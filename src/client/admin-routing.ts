@@ -4,7 +4,8 @@
  * backoff, within `attemptsMax` and `operationTimeoutMs`.
  */
 import { RunnelError } from '../core/index.js';
-import { Backoff, gaveUp, isRetriable, type Conn, type Connections, type ResolvedClientOptions } from './connection.js';
+import { Backoff, isRetriable, type Conn, type Connections, type ResolvedClientOptions } from './connection.js';
+import { AttemptFailures } from './attempt-failures.js';
 import type { MetadataCache } from './metadata-cache.js';
 
 type Op<T> = (conn: Conn, timeoutMs: number) => Promise<T>;
@@ -49,7 +50,7 @@ export class AdminRouting {
   private async onController<T>(what: string, op: Op<T>): Promise<T> {
     const deadline = Date.now() + this.options.operationTimeoutMs;
     const backoff = new Backoff(this.options.retryBackoffMs, this.options.retryBackoffMaxMs);
-    let last: unknown;
+    const failures = new AttemptFailures();
     for (let attempt = 0; attempt < this.options.attemptsMax && Date.now() < deadline; attempt++) {
       try {
         if (this.metadata.controllerId === 0 || this.metadata.nodeAddress(this.metadata.controllerId) === undefined) await this.metadata.refresh([]);
@@ -57,7 +58,7 @@ export class AdminRouting {
         if (address === undefined) throw new RunnelError('RUNNEL_ERR_PROPOSAL_DROPPED', ['no controller is known yet']);
         return await op(this.conns.get(address), Math.min(this.options.requestTimeoutMs, Math.max(1, deadline - Date.now())));
       } catch (err) {
-        last = err;
+        failures.note(err);
         if (!(err instanceof RunnelError)) throw err;
         if (err.code === 'RUNNEL_ERR_NOT_LEADER') {
           this.metadata.onControllerHint(err);
@@ -68,27 +69,27 @@ export class AdminRouting {
         await backoff.wait(deadline);
       }
     }
-    throw gaveUp(`${what} did not succeed`, last);
+    throw failures.gaveUp(`${what} did not succeed`);
   }
 
   /** Runs a read on the first node that answers (known nodes, then bootstrap), with retries. */
   async onAnyNode<T>(what: string, op: Op<T>): Promise<T> {
     const deadline = Date.now() + this.options.operationTimeoutMs;
     const backoff = new Backoff(this.options.retryBackoffMs, this.options.retryBackoffMaxMs);
-    let last: unknown;
+    const failures = new AttemptFailures();
     for (let attempt = 0; attempt < this.options.attemptsMax && Date.now() < deadline; attempt++) {
       const addresses = [...new Set([...this.knownAddresses(), ...this.options.bootstrapServers])];
       for (const address of addresses) {
         try {
           return await op(this.conns.get(address), Math.min(this.options.requestTimeoutMs, Math.max(1, deadline - Date.now())));
         } catch (err) {
-          last = err;
+          failures.note(err);
           if (err instanceof RunnelError && err.definite && !isRetriable(err)) throw err;
         }
       }
       await backoff.wait(deadline);
     }
-    throw gaveUp(`${what} did not succeed`, last);
+    throw failures.gaveUp(`${what} did not succeed`);
   }
 
   private knownAddresses(): string[] {

@@ -232,9 +232,3 @@ export function leaderHint(err: RunnelError): { nodeId: number; address: string 
   if (!h || !h.nodeId || !h.host || !h.port) return undefined;
   return { nodeId: h.nodeId, address: `${h.host}:${h.port}` };
 }
-
-/** The error to throw when an operation ran out of attempts or time. */
-export function gaveUp(what: string, last: unknown): RunnelError {
-  if (last instanceof RunnelError) return last;
-  return new RunnelError('RUNNEL_ERR_TIMEOUT', [`${what}: ${last instanceof Error ? last.message : String(last ?? 'no attempt succeeded')}`]);
-}

@@ -8,7 +8,8 @@ import { RunnelError } from '../core/index.js';
 import type { Error__Output as ProtoError } from '../api/generated/runnel/v1/Error.js';
 import type { FindCoordinatorRequest } from '../api/generated/runnel/v1/FindCoordinatorRequest.js';
 import type { FindCoordinatorResponse__Output } from '../api/generated/runnel/v1/FindCoordinatorResponse.js';
-import { Backoff, gaveUp, isRetriable, itemError, leaderHint, unary, type Conn, type Connections, type ResolvedClientOptions } from './connection.js';
+import { Backoff, isRetriable, itemError, leaderHint, unary, type Conn, type Connections, type ResolvedClientOptions } from './connection.js';
+import { AttemptFailures } from './attempt-failures.js';
 import type { MetadataCache } from './metadata-cache.js';
 
 /** A group's coordinator as FindCoordinator names it. */
@@ -45,21 +46,21 @@ export class GroupCoordinator {
   async find(deadlineMs: number): Promise<CoordinatorNode> {
     if (this.current) return this.current;
     const backoff = new Backoff(this.options.retryBackoffMs, this.options.retryBackoffMaxMs);
-    let last: unknown;
+    const failures = new AttemptFailures();
     for (let attempt = 0; attempt < this.options.attemptsMax && Date.now() < deadlineMs; attempt++) {
       for (const address of this.metadata.addresses()) {
         try {
           this.current = await this.findOn(this.conns.get(address), this.timeoutMs(deadlineMs));
           return this.current;
         } catch (err) {
-          last = err;
+          failures.note(err);
           if (!retriable(err)) throw err;
         }
         if (Date.now() >= deadlineMs) break;
       }
       await backoff.wait(deadlineMs);
     }
-    throw gaveUp(`no coordinator found for group ${this.groupId}`, last);
+    throw failures.gaveUp(`no coordinator found for group ${this.groupId}`);
   }
 
   /**
@@ -74,7 +75,7 @@ export class GroupCoordinator {
     routingError: (res: Res) => ProtoError | null | undefined,
   ): Promise<Res> {
     const backoff = new Backoff(this.options.retryBackoffMs, this.options.retryBackoffMaxMs);
-    let last: unknown;
+    const failures = new AttemptFailures();
     for (let attempt = 0; attempt < this.options.attemptsMax && Date.now() < deadlineMs; attempt++) {
       try {
         const coordinator = await this.find(deadlineMs);
@@ -83,13 +84,13 @@ export class GroupCoordinator {
         if (err && routingCodes.has(err.code)) throw err;
         return res;
       } catch (err) {
-        last = err;
+        failures.note(err);
         if (!retriable(err)) throw err;
         this.reroute(err);
       }
       await backoff.wait(deadlineMs);
     }
-    throw gaveUp(`${what} for group ${this.groupId} did not succeed`, last);
+    throw failures.gaveUp(`${what} for group ${this.groupId} did not succeed`);
   }
 
   /** One unary GroupService call (`method` of the coordinator's connection) through `call`; an answer's `error` is thrown. */

@@ -6,7 +6,8 @@
 import { RunnelError } from '../core/index.js';
 import type { MetadataResponse__Output } from '../api/generated/runnel/v1/MetadataResponse.js';
 import type { MetadataRequest } from '../api/generated/runnel/v1/MetadataRequest.js';
-import { Backoff, Connections, gaveUp, itemError, unanswered, unary, type Conn, type ResolvedClientOptions } from './connection.js';
+import { Backoff, Connections, itemError, unanswered, unary, type Conn, type ResolvedClientOptions } from './connection.js';
+import { AttemptFailures } from './attempt-failures.js';
 
 export interface PartitionInfo {
   readonly partition: number;
@@ -108,7 +109,7 @@ export class MetadataCache {
   async askAnyNode<T>(what: string, call: (conn: Conn, timeoutMs: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.options.operationTimeoutMs;
     const backoff = new Backoff(this.options.retryBackoffMs, this.options.retryBackoffMaxMs);
-    let last: unknown;
+    const failures = new AttemptFailures();
     for (let attempt = 0; attempt < this.options.attemptsMax && Date.now() < deadline; attempt++) {
       for (const address of this.candidates()) {
         try {
@@ -116,13 +117,13 @@ export class MetadataCache {
           this.unansweredUntil.delete(address);
           return answer;
         } catch (err) {
-          last = err;
+          failures.note(err);
           if (unanswered(err)) this.noteUnanswered(address);
         }
       }
       await backoff.wait(deadline);
     }
-    throw gaveUp(`no node of ${this.options.bootstrapServers.join(',')} answered ${what}`, last);
+    throw failures.gaveUp(`no node of ${this.options.bootstrapServers.join(',')} answered ${what}`);
   }
 
   /**
